@@ -86,7 +86,8 @@ KG_OBJECT_PROPERTIES = [
 KG_DATA_PROPERTIES = [
     # case and provenance
     "caseId", "reportType", "sourceReference", "curator", "curationDate", "curationStatus",
-    "hpoVersion", "oncotreeVersion", "evidence", "note",
+    "hpoVersion", "oncotreeVersion", "evidence", "note", "sourceFile", "sourceChecksum", "addedBy",
+    "addedAt",
     # publication
     "pmid", "doi", "title", "year", "journal", "authors",
     # patient

@@ -1,0 +1,167 @@
+"""Build the graph: the ontology and its imports in one named graph, each case in its own.
+
+Building is incremental and repeatable: a case whose file checksum is unchanged is left alone, a
+changed one replaces only its own graph, and invalid files change nothing at all.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+
+from kg.curation.validate import ValidationResult, validate_file
+from kg.errors import KgError
+from kg.issues import Issue
+from kg.paths import ONTOLOGY_DIR, PROJECT_ROOT
+from kg.rdf.convert import convert_case
+from kg.rdf.vocab import KG, ONTOLOGY_GRAPH, XSD, case_graph
+from kg.store.base import Store
+from kg.catalog import ontology_files
+
+
+class InvalidCases(KgError):
+    """Some case files failed validation; nothing was written."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(f"{len(issues)} problem(s) in the case files; nothing was changed")
+        self.issues = issues
+
+
+@dataclass
+class BuildReport:
+    """What a build or add changed."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    ontology_updated: bool = False
+    warnings: list[Issue] = field(default_factory=list)
+
+
+def load_ontology_quads(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
+    """Read the edited ontology and every imported module into the ontology graph.
+
+    :param ontology_dir: the folder holding kg-edit.ttl and catalog-v001.xml.
+    :returns: the quads of the ontology graph.
+    """
+    quads: list[Quad] = []
+    for path in ontology_files(ontology_dir):
+        with path.open("rb") as handle:
+            for triple in parse(handle, RdfFormat.TURTLE, base_iri=path.as_uri()):
+                quads.append(Quad(triple.subject, triple.predicate, triple.object, ONTOLOGY_GRAPH))
+    return quads
+
+
+def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
+    """Replace the ontology graph when its content changed.
+
+    :returns: True when the graph was (re)written.
+    """
+    quads = load_ontology_quads(ontology_dir)
+    current = set(store.quads(ONTOLOGY_GRAPH))
+    if current == set(quads):
+        return False
+    store.replace_graph(ONTOLOGY_GRAPH, quads)
+    return True
+
+
+def validate_all(paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> list[ValidationResult]:
+    """Validate every file, collecting all issues (a batch is judged whole)."""
+    results = []
+    for path in paths:
+        results.append(validate_file(path))
+        if progress:
+            progress(path)
+    return results
+
+
+def case_files(directory: Path) -> list[Path]:
+    """Return the case files in a folder, sorted, ignoring hidden files."""
+    return sorted(p for p in directory.glob("*.y*ml") if not p.name.startswith("."))
+
+
+def stored_checksum(store: Store, case_id: str) -> str | None:
+    """Return the checksum recorded when a case was last written, or None if absent."""
+    graph = case_graph(case_id)
+    for quad in store.quads(graph):
+        if quad.subject == graph and quad.predicate == KG.sourceChecksum:
+            return str(quad.object.value)
+    return None
+
+
+def provenance_quads(result: ValidationResult, when: datetime) -> list[Quad]:
+    """Record who added a case, when, from which file and with which checksum."""
+    assert result.case is not None
+    graph = case_graph(result.case.case_id)
+    try:
+        source = str(result.path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        source = str(result.path.resolve())
+    user = os.environ.get("KG_USER") or getpass.getuser()
+    values = [
+        (KG.sourceFile, Literal(source)),
+        (KG.sourceChecksum, Literal(result.case.checksum)),
+        (KG.addedBy, Literal(user)),
+        (KG.addedAt, Literal(when.isoformat(timespec="seconds"), datatype=XSD.dateTime)),
+    ]
+    return [Quad(graph, predicate, value, graph) for predicate, value in values]
+
+
+def write_cases(
+    store: Store, results: list[ValidationResult], *, replace: bool = True
+) -> BuildReport:
+    """Write valid cases, all in one transaction, skipping those whose file is unchanged.
+
+    :param store: where to write.
+    :param results: validation results; any error aborts before writing.
+    :param replace: allow replacing a stored case whose file changed.
+    :raises InvalidCases: when any file has an error, or a changed case may not be replaced.
+    """
+    errors = [issue for r in results for issue in r.issues if issue.is_error]
+    if errors or any(r.case is None for r in results):
+        raise InvalidCases(errors)
+    report = BuildReport(warnings=[i for r in results for i in r.issues])
+    pending: dict[NamedNode, list[Quad]] = {}
+    when = datetime.now(UTC)
+    for result in results:
+        case = result.case
+        assert case is not None
+        previous = stored_checksum(store, case.case_id)
+        if previous == case.checksum:
+            report.unchanged.append(case.case_id)
+            continue
+        if previous is not None and not replace:
+            raise InvalidCases([_exists_issue(result)])
+        (report.replaced if previous else report.added).append(case.case_id)
+        pending[case_graph(case.case_id)] = convert_case(case) + provenance_quads(result, when)
+    if pending:
+        store.replace_graphs(pending)
+    return report
+
+
+def _exists_issue(result: ValidationResult) -> Issue:
+    from kg.issues import Severity, display_path
+
+    assert result.case is not None
+    return Issue(
+        display_path(result.path), 1, 1, "case-exists", Severity.ERROR,
+        f"a different case `{result.case.case_id}` is already in the store.",
+        "use --replace to overwrite it, or give this case another id.",
+    )  # fmt: skip
+
+
+def build_graph(store: Store, cases_dir: Path, ontology_dir: Path = ONTOLOGY_DIR) -> BuildReport:
+    """Load the ontology and every case of a folder into the store.
+
+    :raises InvalidCases: when any case file is invalid (the store is left unchanged).
+    """
+    results = validate_all(case_files(cases_dir))
+    report = write_cases(store, results)
+    report.ontology_updated = sync_ontology(store, ontology_dir)
+    return report

@@ -1,0 +1,84 @@
+"""Read a YAML case file into plain data plus a map from each value's path to its line and column.
+
+Validation reports every problem with its position, so positions must survive parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Pointer = tuple[str | int, ...]
+
+
+class _StringDateLoader(yaml.SafeLoader):
+    """A safe loader that leaves dates as strings: the schema, not YAML, decides their type."""
+
+
+_StringDateLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class SourceDocument:
+    """A parsed YAML document and the position of every value in it (1-based line and column)."""
+
+    path: Path
+    data: Any
+    positions: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, pointer: Pointer, *, key: bool = False) -> tuple[int, int]:
+        """Return the line and column of a value, or of its nearest ancestor that has one.
+
+        :param pointer: the path to the value, as keys and list indices.
+        :param key: locate the mapping key rather than its value (for unknown-field errors).
+        :returns: (line, column), both 1-based; (1, 1) when nothing better is known.
+        """
+        table = self.key_positions if key else self.positions
+        probe = tuple(pointer)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.positions:
+                return self.positions[probe]
+            probe = probe[:-1]
+        return self.positions.get((), (1, 1))
+
+
+def parse_yaml(text: str, path: Path) -> SourceDocument:
+    """Parse YAML text, recording positions.
+
+    :param text: the file's content.
+    :param path: where it came from, for messages.
+    :returns: the document with its positions.
+    :raises yaml.YAMLError: on a syntax error (its ``problem_mark`` gives the position).
+
+    >>> doc = parse_yaml("a:\\n  - b: 1\\n", Path("x.yaml"))
+    >>> doc.data, doc.position(("a", 0, "b"))
+    ({'a': [{'b': 1}]}, (2, 8))
+    """
+    node = yaml.compose(text, Loader=_StringDateLoader)
+    doc = SourceDocument(path=path, data=None)
+    if node is None:
+        return doc
+    _record_positions(node, (), doc)
+    doc.data = yaml.load(text, Loader=_StringDateLoader)  # noqa: S506 - a SafeLoader subclass
+    return doc
+
+
+def _record_positions(node: yaml.Node, pointer: Pointer, doc: SourceDocument) -> None:
+    doc.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*pointer, key_node.value)
+            doc.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _record_positions(value_node, child, doc)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_positions(item, (*pointer, index), doc)

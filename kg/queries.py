@@ -1,0 +1,173 @@
+"""The catalogue of named queries in queries/*.rq: headers, typed parameters, safe binding.
+
+Each .rq file runs on its own in any SPARQL tool. A parameter appears in the query as
+``VALUES ?name { UNDEF }``, which leaves it unbound (the default: no restriction). Binding a value
+replaces that UNDEF with one RDF term built by pyoxigraph, which validates IRIs and escapes
+literals, so a value is always data and never changes the query's structure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.errors import QueryError
+from kg.paths import QUERIES_DIR
+from kg.rdf.vocab import XSD, case_graph, oncotree_iri
+
+PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean", "case", "oncotree")
+_HEADER_RE = re.compile(r"^#\s*(?P<key>[a-z]+):\s*(?P<value>.*)$")
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[a-z]+)(?:,\s*default:\s*(?P<default>[^)]*))?\)"
+    r"\s*(?P<description>.*)$"
+)
+_CODE_RE = re.compile(r"^[A-Z0-9_]+$")
+_CASE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A typed query parameter with its default (None: unbound, no restriction)."""
+
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A SPARQL query file and its parsed header."""
+
+    name: str
+    path: Path
+    text: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...] = field(default=())
+    example: str = ""
+
+    def bind(self, values: dict[str, str]) -> str:
+        """Return the query text with parameter values bound as RDF terms.
+
+        :param values: raw values by parameter name, as typed on the command line.
+        :returns: the query ready to run.
+        :raises QueryError: for an unknown parameter or a value that is not of its type.
+        """
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise QueryError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; it takes: {', '.join(known) or 'none'}")
+        text = self.text
+        for parameter in self.parameters:
+            raw = values.get(parameter.name, parameter.default)
+            if raw is None:
+                continue
+            term = to_term(parameter, raw)
+            text = _substitute(text, parameter.name, str(term), self.name)
+        return text
+
+
+def _substitute(text: str, name: str, term: str, query: str) -> str:
+    pattern = re.compile(rf"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}")
+    if not pattern.search(text):
+        raise QueryError(f"{query}: parameter `{name}` has no `VALUES ?{name} {{ UNDEF }}` clause")
+    return pattern.sub(lambda _: f"VALUES ?{name} {{ {term} }}", text)
+
+
+def to_term(parameter: Parameter, raw: str) -> NamedNode | Literal:
+    """Turn a raw value into the RDF term its parameter type calls for.
+
+    :raises QueryError: when the value is not of the type.
+
+    >>> to_term(Parameter("t", "oncotree", None, ""), "LMS").value
+    'https://w3id.org/dmkg/oncotree/LMS'
+    >>> str(to_term(Parameter("n", "integer", None, ""), "12"))
+    '"12"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    kind = parameter.type
+    try:
+        if kind == "iri":
+            if ":" not in raw:
+                raise ValueError("not an absolute IRI")
+            return NamedNode(raw)
+        if kind == "oncotree":
+            if not _CODE_RE.match(raw):
+                raise ValueError("an OncoTree code is upper-case letters, digits and _, e.g. LMS")
+            return oncotree_iri(raw)
+        if kind == "case":
+            if not _CASE_ID_RE.match(raw):
+                raise ValueError("a case id is lower-case letters, digits and hyphens")
+            return case_graph(raw)
+        if kind == "integer":
+            return Literal(str(int(raw)), datatype=XSD.integer)
+        if kind == "decimal":
+            return Literal(str(Decimal(raw)), datatype=XSD.decimal)
+        if kind == "boolean":
+            if raw.lower() not in ("true", "false"):
+                raise ValueError("write true or false")
+            return Literal(raw.lower(), datatype=XSD.boolean)
+        return Literal(raw)
+    except (ValueError, InvalidOperation) as error:
+        raise QueryError(f"parameter `{parameter.name}` ({kind}): {raw!r} is not valid: {error}") from None
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read a .rq file and its header.
+
+    :raises QueryError: when the header lacks a title or a parameter line is malformed.
+    """
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    parameters: list[Parameter] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = _HEADER_RE.match(line)
+        if not match:
+            continue
+        key, value = match["key"], match["value"].strip()
+        if key == "param":
+            parameters.append(_parse_parameter(value, path))
+        else:
+            header[key] = f"{header[key]} {value}" if key in header else value
+    if "title" not in header:
+        raise QueryError(f"{path}: the header has no `# title:` line")
+    return NamedQuery(
+        name=path.stem, path=path, text=text, title=header["title"],
+        description=header.get("description", ""), parameters=tuple(parameters),
+        example=header.get("example", ""),
+    )  # fmt: skip
+
+
+def _parse_parameter(value: str, path: Path) -> Parameter:
+    match = _PARAM_RE.match(value)
+    if not match or match["type"] not in PARAM_TYPES:
+        raise QueryError(
+            f"{path}: bad parameter line {value!r}; write `# param: name (type, default: value) "
+            f"description` with type one of {', '.join(PARAM_TYPES)}"
+        )
+    default = (match["default"] or "").strip()
+    return Parameter(match["name"], match["type"], None if default in ("", "none") else default, match["description"])
+
+
+def load_catalogue(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
+    """Return every named query of a folder (not its qc/ checks), keyed by name."""
+    return {path.stem: parse_query_file(path) for path in sorted(directory.glob("*.rq"))}
+
+
+def find_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
+    """Return one named query.
+
+    :raises QueryError: when no query has that name (the message lists the catalogue).
+    """
+    catalogue = load_catalogue(directory)
+    if name not in catalogue:
+        raise QueryError(f"no query named {name!r}; `kg queries` lists: {', '.join(catalogue)}")
+    return catalogue[name]

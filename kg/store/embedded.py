@@ -1,0 +1,100 @@
+"""The default backend: an on-disk pyoxigraph store, transactional, nothing to start."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+
+from kg.errors import StoreError
+from kg.store.base import QueryResult
+
+
+def rdf_format_for(path: Path) -> RdfFormat:
+    """Return the RDF format a dump or load file's name implies.
+
+    >>> rdf_format_for(Path("backup.nq.gz")) == RdfFormat.N_QUADS
+    True
+    """
+    name = path.name.removesuffix(".gz")
+    if name.endswith(".nq"):
+        return RdfFormat.N_QUADS
+    if name.endswith(".trig"):
+        return RdfFormat.TRIG
+    raise StoreError(f"{path}: unknown format; name the file *.nq, *.trig, *.nq.gz or *.trig.gz")
+
+
+def replace_graphs_update(graphs: dict[NamedNode, list[Quad]]) -> str:
+    """Build one SPARQL update that replaces several named graphs.
+
+    Terms are written in their N-Triples form by pyoxigraph, which escapes them, so no curated
+    text can change the update's structure.
+
+    >>> from pyoxigraph import Literal
+    >>> g = NamedNode("http://e.org/g")
+    >>> print(replace_graphs_update({g: [Quad(g, g, Literal('a "b"'), g)]}))
+    DROP SILENT GRAPH <http://e.org/g> ;
+    INSERT DATA { GRAPH <http://e.org/g> {
+    <http://e.org/g> <http://e.org/g> "a \\"b\\"" .
+    } }
+    """
+    parts = []
+    for graph, quads in graphs.items():
+        triples = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+        parts.append(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}")
+    return " ;\n".join(parts)
+
+
+class EmbeddedStore:
+    """A pyoxigraph store in a directory (or in memory when no directory is given)."""
+
+    def __init__(self, directory: Path | None = None, *, read_only: bool = False) -> None:
+        self.directory = directory
+        try:
+            if directory is None:
+                self._store = Store()
+            elif read_only:
+                self._store = Store.read_only(str(directory))
+            else:
+                directory.mkdir(parents=True, exist_ok=True)
+                self._store = Store(str(directory))
+        except OSError as error:
+            raise StoreError(f"cannot open the store in {directory}: {error}") from error
+
+    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
+        self.replace_graphs({graph: list(quads)})
+
+    def replace_graphs(self, graphs: dict[NamedNode, list[Quad]]) -> None:
+        # One SPARQL update runs in one transaction in Oxigraph: a crash leaves all or none.
+        self._store.update(replace_graphs_update(graphs))
+
+    def drop_graph(self, graph: NamedNode) -> None:
+        self._store.remove_graph(graph)
+
+    def graphs(self) -> list[NamedNode]:
+        return sorted((g for g in self._store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
+
+    def query(self, sparql: str) -> QueryResult:
+        return self._store.query(sparql, use_default_graph_as_union=True)
+
+    def update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        return iter(self._store.quads_for_pattern(None, None, None, graph))
+
+    def bulk_load(self, path: Path) -> None:
+        """Load a dump file fast (no transaction; for restores and benchmarks)."""
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            self._store.bulk_load(handle, rdf_format_for(path))
+
+    def dump(self, path: Path) -> None:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "wb") as handle:
+            self._store.dump(handle, rdf_format_for(path))
+
+    def close(self) -> None:
+        self._store.flush()
