@@ -213,6 +213,8 @@ def check_event_references(case: CaseFile, report: _Reporter) -> None:
 
 
 def _event_references(case: CaseFile) -> Iterator[tuple[Pointer, str, str]]:
+    if "age_at" in case.data["patient"]:
+        yield ("patient",), "age_at", case.data["patient"]["age_at"]
     for section in FACT_SECTIONS:
         for index, fact in enumerate(case.section(section)):
             for key in ("at", "start", "end", "diagnosed_at"):

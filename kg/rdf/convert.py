@@ -101,6 +101,9 @@ def _case_header(case: CaseFile, subject: NamedNode, out: _Emitter) -> None:
     out.text(patient, KG.sex, person["sex"])
     out.add(patient, KG.ageAtPresentation, typed(person.get("age"), XSD.decimal))
     out.text(patient, KG.ethnicity, person.get("ethnicity"))
+    age_event = person.get("age_at") or (data.get("timeline") or {}).get("origin")
+    if age_event and person.get("age") is not None:
+        out.add(patient, KG.ageAt, case_node(case.case_id, "event", age_event))
     out.evidence(patient, person)
 
 

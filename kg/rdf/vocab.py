@@ -74,13 +74,25 @@ KG_CLASSES = [
     "AntiMa2Antibody", "AntiAmphiphysinAntibody",
     # timeline
     "TimelineEvent",
+    # criteria (Bohan and Peter as OWL defined classes of cases)
+    "BohanPeterCriterion", "MuscleEnzymeResult", "RaisedLabResult",
+    "BP1SymmetricalProximalWeakness", "BP2RaisedMuscleEnzymes", "BP3MyopathicEMG",
+    "BP4AbnormalMuscleBiopsy", "BP5TypicalSkinRash", "BPDermatomyositisClass",
+    "BPPossibleDermatomyositis", "BPProbableDermatomyositis", "BPDefiniteDermatomyositis",
+    "BPPolymyositisPattern", "BPPossiblePolymyositisPattern", "BPProbablePolymyositisPattern",
+    "BPDefinitePolymyositisPattern",
+    # what reasoning writes to the inferred graph
+    "ReasonerRun", "CriterionAssessment", "ClassificationResult", "EularAcrScore",
+    "ScoreContribution", "PnsAssessment",
+    # consistency axioms
+    "InvestigationNotDone", "PositiveAntibodyResult", "NegativeAntibodyResult",
 ]
 
 KG_OBJECT_PROPERTIES = [
     "reportedIn", "hasPatient", "hasNeoplasm", "hasFinding", "hasLabResult",
     "hasAntibodyResult", "hasInvestigation", "hasTreatment", "hasResponse",
     "hasReportedDiagnosis", "hasEvent", "hasMarker", "hasResultFinding", "hasDoseChange",
-    "atEvent", "diagnosedAt", "startEvent", "endEvent", "anchor", "responseTo", "claimSource",
+    "atEvent", "ageAt", "diagnosedAt", "startEvent", "endEvent", "anchor", "responseTo", "claimSource",
 ]
 
 KG_DATA_PROPERTIES = [
@@ -119,21 +131,30 @@ KG_DATA_PROPERTIES = [
     "intervalHigh",
 ]
 
+KG_INFERENCE_PROPERTIES = [
+    "producedBy", "assessedCase", "hasContribution",  # object properties
+    "reasonerName", "reasonerVersion", "runAt", "caseCount", "profileCount", "criteriaSet",
+    "assessmentStatus", "assessmentReason", "couldChange", "withBiopsy", "score", "iimClass",
+    "subgroup", "variableLabel", "weight", "variableStatus", "pnsClass", "pnsRule",
+]
+
 KG_ANNOTATION_PROPERTIES = [
     "phenotype", "bodySite", "agent", "testedFor", "condition", "oncotreeCode",
-    "primarySite", "metastaticSite", "claimAbout",
+    "primarySite", "metastaticSite", "claimAbout", "criterion", "supportedClass",
+    "reasonerClass",
 ]
 
 KG = ClosedNamespace(
     BASE + "vocab/",
-    KG_CLASSES + KG_OBJECT_PROPERTIES + KG_DATA_PROPERTIES + KG_ANNOTATION_PROPERTIES,
+    KG_CLASSES + KG_OBJECT_PROPERTIES + KG_DATA_PROPERTIES + KG_INFERENCE_PROPERTIES
+    + KG_ANNOTATION_PROPERTIES,
 )
 
 RDF = ClosedNamespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#", ["type"])
 RDFS = ClosedNamespace("http://www.w3.org/2000/01/rdf-schema#", ["label", "comment", "subClassOf"])
 XSD = ClosedNamespace(
     "http://www.w3.org/2001/XMLSchema#",
-    ["string", "integer", "decimal", "boolean", "date", "dateTime", "gYear"],
+    ["string", "integer", "decimal", "boolean", "date", "dateTime", "gYear", "minInclusive"],
 )
 OBO_BASE = "http://purl.obolibrary.org/obo/"
 ONCOTREE_BASE = BASE + "oncotree/"

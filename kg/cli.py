@@ -1,0 +1,206 @@
+"""The `kg` command line: parse arguments, call the library, render. No logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from kg import build, qc, queries, results
+from kg.errors import KgError
+from kg.issues import Issue
+from kg.cli_options import Endpoint, Format, StoreDir, UpdateEndpoint, location
+from kg.paths import CASES_DIR
+from kg.store import open_store
+
+app = typer.Typer(
+    help="Build and query a knowledge graph of case reports of paraneoplastic dermatomyositis.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+def _print_issues(issues: list[Issue]) -> None:
+    for issue in issues:
+        errors.print(str(issue), markup=False, highlight=False)
+
+
+def render_table(table: results.Table, title: str | None = None) -> None:
+    """Print a result table with rich."""
+    view = RichTable(title=title, show_lines=False, title_justify="left")
+    for column in table.columns:
+        view.add_column(column, overflow="fold")
+    for row in table.rows:
+        view.add_row(*row)
+    console.print(view)
+
+
+@app.command("build")
+def build_command(
+    cases: Annotated[Path, typer.Option(help="Folder of case files.")] = CASES_DIR,
+    store: StoreDir = None,
+    endpoint: Endpoint = None,
+    update_endpoint: UpdateEndpoint = None,
+) -> None:
+    """Load the ontology and every case file into the store (unchanged cases are skipped).
+
+    \b
+    Example:
+        kg build --store /tmp/dm-graph
+    """
+    target = open_store(location(store, endpoint, update_endpoint))
+    report = build.build_graph(target, cases)
+    console.print(
+        f"{len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{len(report.unchanged)} unchanged; ontology "
+        f"{'updated' if report.ontology_updated else 'unchanged'} in "
+        f"{location(store, endpoint, update_endpoint).describe()}"
+    )
+    _print_issues(report.warnings)
+    target.close()
+
+
+@app.command("queries")
+def queries_command() -> None:
+    """List the named queries with their parameters.
+
+    \b
+    Example:
+        kg queries
+    """
+    view = RichTable("name", "title", "parameters", "example")
+    for query in queries.load_catalogue().values():
+        params = ", ".join(
+            f"{p.name} ({p.type}{', default ' + p.default if p.default else ''})" for p in query.parameters
+        )
+        view.add_row(query.name, query.title, params or "-", query.example)
+    console.print(view)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise KgError(f"--param {pair!r}: write name=value")
+        values[name.strip()] = value
+    return values
+
+
+@app.command("query")
+def query_command(
+    name: Annotated[str | None, typer.Argument(help="A named query (see `kg queries`).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Run a .rq file instead.")] = None,
+    fmt: Format = "table",
+    store: StoreDir = None,
+    endpoint: Endpoint = None,
+    update_endpoint: UpdateEndpoint = None,
+) -> None:
+    """Run a named query (or a .rq file) and print its results.
+
+    \b
+    Example:
+        kg query tumour-dm-associations --param tumour=SOFT_TISSUE --format csv
+    """
+    if (name is None) == (file is None):
+        raise KgError("give a query name or --file FILE.rq, not both")
+    query = queries.parse_query_file(file) if file else queries.find_query(name or "")
+    sparql = query.bind(_parse_params(param or []))
+    target = open_store(location(store, endpoint, update_endpoint), read_only=True)
+    result = target.query(sparql)
+    if fmt == "table":
+        render_table(results.to_table(result), title=query.title)
+    else:
+        sys.stdout.buffer.write(results.serialize(result, fmt))
+        sys.stdout.flush()
+
+
+@app.command("qc")
+def qc_command(
+    list_rules: Annotated[bool, typer.Option("--list", help="List the checks and exit.")] = False,
+    store: StoreDir = None,
+    endpoint: Endpoint = None,
+    update_endpoint: UpdateEndpoint = None,
+) -> None:
+    """Run every quality check in queries/qc/; exit 1 when any returns a violation.
+
+    \b
+    Example:
+        kg qc
+    """
+    if list_rules:
+        for check in qc.load_checks():
+            console.print(f"[bold]{check.rule}[/bold] ({check.severity}): {check.title}\n    fix: {check.fix}")
+        return
+    target = open_store(location(store, endpoint, update_endpoint), read_only=True)
+    violations = qc.run_checks(target)
+    for violation in violations:
+        errors.print(str(violation), markup=False, highlight=False)
+    console.print(f"{len(qc.load_checks())} checks, {len(violations)} violation(s)")
+    if any(v.severity == "error" for v in violations):
+        raise typer.Exit(1)
+
+
+@app.command("report")
+def report_command(
+    cases: Annotated[Path, typer.Option(help="Folder of case files.")] = CASES_DIR,
+    store: StoreDir = None,
+) -> None:
+    """Build the graph from the curated cases and print the headline queries' tables.
+
+    \b
+    Example:
+        kg report --store /tmp/dm-graph
+    """
+    target = open_store(location(store, None, None))
+    report = build.build_graph(target, cases)
+    console.print(f"Graph built: {len(report.added) + len(report.replaced) + len(report.unchanged)} case(s).")
+    for name in HEADLINE_QUERIES:
+        query = queries.find_query(name)
+        render_table(results.to_table(target.query(query.bind({}))), title=query.title)
+    target.close()
+
+
+HEADLINE_QUERIES = ("tumour-dm-associations", "antibody-profile", "dm-cancer-interval", "case-timeline")
+
+
+def _register_command_modules() -> None:
+    """Add the commands other modules define (each module owns one group of commands)."""
+    import importlib
+
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        app.registered_commands.extend(module.commands.registered_commands)
+
+
+COMMAND_MODULES = ("kg.cli_store", "kg.cli_curation", "kg.cli_reasoning", "kg.cli_bench")
+
+
+def main() -> None:
+    """Run the CLI, turning project errors into a message and exit code 2 (1 for invalid data)."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    _register_command_modules()
+    try:
+        app()
+    except build.InvalidCases as error:
+        _print_issues(error.issues)
+        errors.print(f"error: {error}", markup=False)
+        sys.exit(1)
+    except KgError as error:
+        if debug:
+            raise
+        errors.print(f"error: {error}", markup=False)
+        sys.exit(2)

@@ -1,0 +1,153 @@
+"""Read the criterion-relevant facts of every case from the store, one record per case.
+
+The criteria look at few facts: findings (observed or excluded, HPO-typed), muscle enzyme labs, the
+EMG and the muscle biopsy, antibodies, the patient's age and the cancer-to-DM interval. Reading them
+once, in bulk, keeps reasoning independent of how many other facts a case carries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pyoxigraph import QuerySolutions
+
+from kg.rdf.vocab import KG, OBO_BASE
+from kg.store.base import Store
+
+
+@dataclass(frozen=True)
+class Investigation:
+    """An EMG or a muscle biopsy: whether it was done, why not, and its HPO-typed results."""
+
+    performed: bool
+    reason: str | None
+    results: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FindingFact:
+    """One finding: its node in the case graph, HPO term, whether excluded, and its event."""
+
+    node: str
+    term: str
+    excluded: bool
+    event: str | None
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """One timeline event with its derived day bounds (None: unbounded)."""
+
+    node: str
+    earliest: int | None
+    latest: int | None
+
+
+@dataclass
+class CaseFacts:
+    """The facts of one case that the criteria read. HPO terms as CURIEs (HP:0003701)."""
+
+    case: str
+    case_id: str
+    age: float | None = None
+    findings: list[FindingFact] = field(default_factory=list)
+    events: dict[str, EventFact] = field(default_factory=dict)
+    age_event: str | None = None
+    labs: list[tuple[str | None, str | None, str]] = field(default_factory=list)  # loinc, interp, name
+    emg: list[Investigation] = field(default_factory=list)
+    muscle_biopsy: list[Investigation] = field(default_factory=list)
+    antibodies: set[tuple[str, str, str | None]] = field(default_factory=set)  # class, result, event
+    reported: list[tuple[str, str]] = field(default_factory=list)  # condition class, certainty
+    has_neoplasm: bool = False
+    cancer_interval_days: tuple[int | None, int | None] | None = None
+
+    @property
+    def observed_terms(self) -> frozenset[str]:
+        """HPO terms observed at any time."""
+        return frozenset(f.term for f in self.findings if not f.excluded)
+
+    @property
+    def excluded_terms(self) -> frozenset[str]:
+        """HPO terms explicitly excluded at some time."""
+        return frozenset(f.term for f in self.findings if f.excluded)
+
+
+def curie(iri: str) -> str:
+    """Return the CURIE of an OBO PURL, or the IRI itself.
+
+    >>> curie("http://purl.obolibrary.org/obo/HP_0003701")
+    'HP:0003701'
+    """
+    if iri.startswith(OBO_BASE):
+        prefix, _, local = iri[len(OBO_BASE) :].partition("_")
+        return f"{prefix}:{local}"
+    return iri
+
+
+@cache
+def _query(name: str) -> str:
+    return resources.files("kg.reasoning").joinpath("sparql", f"{name}.rq").read_text("utf-8")
+
+
+def _rows(store: Store, name: str) -> list[dict[str, Any]]:
+    result = store.query(_query(name))
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in result]
+
+
+def read_case_facts(store: Store) -> dict[str, CaseFacts]:
+    """Read the criterion-relevant facts of every case in the store, keyed by case IRI."""
+    facts: dict[str, CaseFacts] = {}
+    for row in _rows(store, "cases"):
+        record = facts.setdefault(row["case"], CaseFacts(row["case"], row["caseId"]))
+        record.age = float(row["age"]) if row["age"] is not None else record.age
+        record.has_neoplasm = row["hasNeoplasm"] == "true"
+        record.age_event = row["ageEvent"] or record.age_event
+        if row["condition"]:
+            record.reported.append((row["condition"], row["certainty"]))
+        if row["condition"] == KG.Dermatomyositis.value and (
+            row["minDays"] is not None or row["maxDays"] is not None
+        ):
+            record.cancer_interval_days = (_int(row["minDays"]), _int(row["maxDays"]))
+    _add_findings(store, facts)
+    _add_labs(store, facts)
+    _add_investigations(store, facts)
+    for row in _rows(store, "antibodies"):
+        facts[row["case"]].antibodies.add((row["antibody"], row["result"], row["event"]))
+    return facts
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None else int(float(value))
+
+
+def _add_findings(store: Store, facts: dict[str, CaseFacts]) -> None:
+    for row in _rows(store, "findings"):
+        fact = FindingFact(row["finding"], curie(row["phenotype"]), row["excluded"] == "true", row["event"])
+        facts[row["case"]].findings.append(fact)
+    for row in _rows(store, "events"):
+        event = EventFact(row["event"], _int(row["earliest"]), _int(row["latest"]))
+        facts[row["case"]].events[row["event"]] = event
+
+
+def _add_labs(store: Store, facts: dict[str, CaseFacts]) -> None:
+    for row in _rows(store, "labs"):
+        facts[row["case"]].labs.append((row["loinc"], row["interpretation"], row["test"]))
+
+
+def _add_investigations(store: Store, facts: dict[str, CaseFacts]) -> None:
+    grouped: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"results": set()})
+    for row in _rows(store, "investigations"):
+        entry = grouped[(row["case"], row["investigation"])]
+        entry.update(type=row["type"], performed=row["performed"] == "true", reason=row["reason"])
+        if row["resultPhenotype"]:
+            entry["results"].add(curie(row["resultPhenotype"]))
+    for (case, _), entry in sorted(grouped.items()):
+        record = Investigation(entry["performed"], entry["reason"], frozenset(entry["results"]))
+        target = facts[case].emg if entry["type"] == KG.Electromyography.value else facts[case].muscle_biopsy
+        target.append(record)

@@ -1,0 +1,82 @@
+"""Building is repeatable and incremental: one named graph per case, one for the ontology."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pyoxigraph import NamedNode
+
+from kg.build import InvalidCases, build_graph
+from kg.paths import CASES_DIR
+from kg.rdf.vocab import ONTOLOGY_GRAPH, case_graph
+from kg.store import EmbeddedStore
+from tests.conftest import FOUNDING_CASE
+
+
+def _sorted_quads(store: EmbeddedStore, graph: NamedNode | None = None) -> list[str]:
+    return sorted(str(quad) for quad in store.quads(graph))
+
+
+def _copy_cases(tmp_path: Path) -> Path:
+    folder = tmp_path / "cases"
+    shutil.copytree(CASES_DIR, folder)
+    second = (folder / f"{FOUNDING_CASE}.yaml").read_text(encoding="utf-8")
+    (folder / "copy-of-founding.yaml").write_text(
+        second.replace(f"id: {FOUNDING_CASE}", "id: copy-of-founding"), encoding="utf-8"
+    )
+    return folder
+
+
+def test_build_makes_one_graph_per_case_and_one_for_the_ontology(built_store: EmbeddedStore) -> None:
+    graphs = built_store.graphs()
+    assert ONTOLOGY_GRAPH in graphs
+    assert case_graph(FOUNDING_CASE) in graphs
+
+
+def test_building_twice_gives_the_same_store(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    first = build_graph(store, CASES_DIR)
+    before = _sorted_quads(store)
+    second = build_graph(store, CASES_DIR)
+    assert first.added == [FOUNDING_CASE]
+    assert second.unchanged == [FOUNDING_CASE] and not second.added and not second.replaced
+    assert not second.ontology_updated
+    assert _sorted_quads(store) == before
+
+
+def test_a_changed_case_replaces_only_its_own_graph(tmp_path: Path) -> None:
+    folder = _copy_cases(tmp_path)
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, folder)
+    untouched = _sorted_quads(store, case_graph(FOUNDING_CASE))
+    changed_file = folder / "copy-of-founding.yaml"
+    changed_file.write_text(
+        changed_file.read_text(encoding="utf-8").replace("age: 43", "age: 44"), encoding="utf-8"
+    )
+    report = build_graph(store, folder)
+    assert report.replaced == ["copy-of-founding"]
+    assert report.unchanged == [FOUNDING_CASE]
+    assert _sorted_quads(store, case_graph(FOUNDING_CASE)) == untouched
+    ages = [q.object.value for q in store.quads(case_graph("copy-of-founding")) if q.predicate.value.endswith("ageAtPresentation")]
+    assert ages == ["44"]
+
+
+def test_an_invalid_case_changes_nothing(tmp_path: Path) -> None:
+    folder = _copy_cases(tmp_path)
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, folder)
+    before = _sorted_quads(store)
+    broken = folder / "copy-of-founding.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("HP:0025508", "HP:0025580"), encoding="utf-8")
+    (folder / "another.yaml").write_text(
+        (folder / f"{FOUNDING_CASE}.yaml").read_text(encoding="utf-8").replace(f"id: {FOUNDING_CASE}", "id: another"),
+        encoding="utf-8",
+    )
+    try:
+        build_graph(store, folder)
+    except InvalidCases as error:
+        assert any(issue.rule == "unknown-hpo-id" for issue in error.issues)
+    else:
+        raise AssertionError("an invalid case file was accepted")
+    assert _sorted_quads(store) == before

@@ -1,0 +1,90 @@
+"""The named queries answer the founding paper's facts (Merry et al. 2020, PMID 32864095)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.errors import QueryError
+from kg.queries import find_query, load_catalogue
+from kg.results import Table, to_table
+from kg.store import EmbeddedStore
+from tests.conftest import FOUNDING_CASE
+
+
+def run(store: EmbeddedStore, name: str, **params: str) -> list[dict[str, str]]:
+    table: Table = to_table(store.query(find_query(name).bind(params)))
+    return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+
+
+def test_association_rolls_leiomyosarcoma_up_with_its_source(built_store: EmbeddedStore) -> None:
+    rows = {row["code"]: row for row in run(built_store, "tumour-dm-associations")}
+    lms = rows["LMS"]
+    assert lms["label"] == "Leiomyosarcoma"
+    assert lms["ncit"] == "NCIT:C3158"
+    assert lms["cases"] == "1"
+    assert "PMID:32864095" in lms["sources"].split(", ")
+    assert "anti-TIF1-gamma antibody" in lms["positiveAntibodies"]
+    # rolled up: the tissue node above LMS counts the same case
+    assert int(rows["SOFT_TISSUE"]["cases"]) >= 1
+
+
+def test_association_counts_the_sarcoma_grouping(built_store: EmbeddedStore) -> None:
+    labels = {row["label"]: row for row in run(built_store, "tumour-dm-associations")}
+    assert int(labels["sarcoma"]["cases"]) >= 1
+
+
+def test_association_parameter_restricts_to_a_subtree(built_store: EmbeddedStore) -> None:
+    rows = run(built_store, "tumour-dm-associations", tumour="LMS")
+    assert [row["code"] for row in rows] == ["LMS"]
+
+
+def test_antibody_profile_of_the_founding_case(built_store: EmbeddedStore) -> None:
+    rows = run(built_store, "antibody-profile", case=FOUNDING_CASE)
+    by_antibody = {row["antibody"]: row for row in rows}
+    assert by_antibody["anti-TIF1-gamma antibody"]["result"] == "positive"
+    assert by_antibody["anti-Mi-2 antibody"]["result"] == "negative"
+    assert by_antibody["anti-Jo-1 antibody"]["result"] == "negative"
+    ana = by_antibody["antinuclear antibody"]
+    assert (ana["result"], ana["titre"]) == ("weakly positive", "1:160")
+
+
+def test_cancer_came_first_and_dm_followed_within_a_year(built_store: EmbeddedStore) -> None:
+    (row,) = run(built_store, "dm-cancer-interval", case=FOUNDING_CASE)
+    assert row["firstDiagnosed"] == "cancer"
+    assert row["within1Year"] == "yes"
+    assert row["within5Years"] == "yes"
+    # "preceded ... by several months": the bounds are the months of "several" (3-9), no finer
+    assert (float(row["minMonths"]), float(row["maxMonths"])) == (3.0, 9.0)
+    assert "several months" in row["statedAs"]
+
+
+def test_timeline_orders_rash_resolution_before_acute_presentation_and_progression(
+    built_store: EmbeddedStore,
+) -> None:
+    events = [row["event"] for row in run(built_store, "case-timeline", case=FOUNDING_CASE)]
+    resolution = events.index("Rash resolved during cycle one of doxorubicin")
+    acute = events.index("Acute presentation with new-onset rash and proximal weakness")
+    progression = events.index("Restaging CT shows multifocal progression")
+    assert resolution < acute < progression
+
+
+def test_every_query_has_a_header_and_runs(built_store: EmbeddedStore) -> None:
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 4
+    for query in catalogue.values():
+        assert query.title and query.description and query.example
+        to_table(built_store.query(query.bind({})))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['x" } ; DROP ALL ; SELECT * { "', "LMS } UNION { ?s ?p ?o", "a b", "<http://e.org/x>", "lms\n"],
+)
+def test_hostile_oncotree_values_are_refused(value: str) -> None:
+    with pytest.raises(QueryError, match="not valid"):
+        find_query("tumour-dm-associations").bind({"tumour": value})
+
+
+def test_unknown_parameter_is_refused() -> None:
+    with pytest.raises(QueryError, match="unknown parameter"):
+        find_query("antibody-profile").bind({"cases": "x"})
