@@ -152,7 +152,7 @@ def report_command(
     cases: Annotated[Path, typer.Option(help="Folder of case files.")] = CASES_DIR,
     store: StoreDir = None,
 ) -> None:
-    """Build the graph from the curated cases and print the headline queries' tables.
+    """Build the graph from the curated cases, classify them, and print the headline tables.
 
     \b
     Example:
@@ -161,13 +161,20 @@ def report_command(
     target = open_store(location(store, None, None))
     report = build.build_graph(target, cases)
     console.print(f"Graph built: {len(report.added) + len(report.replaced) + len(report.unchanged)} case(s).")
+    from kg.reasoning.reason import reason
+
+    reasoning = reason(target, "hermit")
+    console.print(f"Classified by {reasoning.reasoner.version}: {reasoning.profiles} distinct profile(s).")
     for name in HEADLINE_QUERIES:
         query = queries.find_query(name)
         render_table(results.to_table(target.query(query.bind({}))), title=query.title)
     target.close()
 
 
-HEADLINE_QUERIES = ("tumour-dm-associations", "antibody-profile", "dm-cancer-interval", "case-timeline")
+HEADLINE_QUERIES = (
+    "tumour-dm-associations", "antibody-profile", "dm-cancer-interval", "case-timeline",
+    "dm-classification", "criteria-assessment",
+)
 
 
 def _register_command_modules() -> None:
