@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
+from kg.catalog import ontology_files
 from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import KgError
 from kg.issues import Issue
@@ -22,7 +23,6 @@ from kg.paths import ONTOLOGY_DIR, PROJECT_ROOT
 from kg.rdf.convert import convert_case
 from kg.rdf.vocab import KG, ONTOLOGY_GRAPH, XSD, case_graph
 from kg.store.base import Store
-from kg.catalog import ontology_files
 
 
 class InvalidCases(KgError):
@@ -71,7 +71,9 @@ def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
     return True
 
 
-def validate_all(paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> list[ValidationResult]:
+def validate_all(
+    paths: Iterable[Path], progress: Callable[[Path], None] | None = None
+) -> list[ValidationResult]:
     """Validate every file, collecting all issues (a batch is judged whole)."""
     results = []
     for path in paths:

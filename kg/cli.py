@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from kg import build, qc, queries, results
+from kg.cli_options import Endpoint, Format, StoreDir, UpdateEndpoint, location
 from kg.errors import KgError
 from kg.issues import Issue
-from kg.cli_options import Endpoint, Format, StoreDir, UpdateEndpoint, location
 from kg.paths import CASES_DIR
 from kg.store import open_store
 
@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
 
 def _print_issues(issues: list[Issue]) -> None:
     for issue in issues:
@@ -76,7 +77,8 @@ def queries_command() -> None:
     view = RichTable("name", "title", "parameters", "example")
     for query in queries.load_catalogue().values():
         params = ", ".join(
-            f"{p.name} ({p.type}{', default ' + p.default if p.default else ''})" for p in query.parameters
+            f"{p.name} ({p.type}{', default ' + p.default if p.default else ''})"
+            for p in query.parameters
         )
         view.add_row(query.name, query.title, params or "-", query.example)
     console.print(view)
@@ -136,7 +138,9 @@ def qc_command(
     """
     if list_rules:
         for check in qc.load_checks():
-            console.print(f"[bold]{check.rule}[/bold] ({check.severity}): {check.title}\n    fix: {check.fix}")
+            console.print(
+                f"[bold]{check.rule}[/bold] ({check.severity}): {check.title}\n    fix: {check.fix}"
+            )
         return
     target = open_store(location(store, endpoint, update_endpoint), read_only=True)
     violations = qc.run_checks(target)
@@ -160,11 +164,15 @@ def report_command(
     """
     target = open_store(location(store, None, None))
     report = build.build_graph(target, cases)
-    console.print(f"Graph built: {len(report.added) + len(report.replaced) + len(report.unchanged)} case(s).")
+    console.print(
+        f"Graph built: {len(report.added) + len(report.replaced) + len(report.unchanged)} case(s)."
+    )
     from kg.reasoning.reason import reason
 
     reasoning = reason(target, "hermit")
-    console.print(f"Classified by {reasoning.reasoner.version}: {reasoning.profiles} distinct profile(s).")
+    console.print(
+        f"Classified by {reasoning.reasoner.version}: {reasoning.profiles} distinct profile(s)."
+    )
     for name in HEADLINE_QUERIES:
         query = queries.find_query(name)
         render_table(results.to_table(target.query(query.bind({}))), title=query.title)
@@ -172,8 +180,12 @@ def report_command(
 
 
 HEADLINE_QUERIES = (
-    "tumour-dm-associations", "antibody-profile", "dm-cancer-interval", "case-timeline",
-    "dm-classification", "criteria-assessment",
+    "tumour-dm-associations",
+    "antibody-profile",
+    "dm-cancer-interval",
+    "case-timeline",
+    "dm-classification",
+    "criteria-assessment",
 )
 
 

@@ -17,7 +17,8 @@ StoreDir = Annotated[
     ),
 ]
 Endpoint = Annotated[
-    str | None, typer.Option("--endpoint", help="Remote SPARQL query endpoint URL instead of --store.")
+    str | None,
+    typer.Option("--endpoint", help="Remote SPARQL query endpoint URL instead of --store."),
 ]
 UpdateEndpoint = Annotated[
     str | None, typer.Option("--update-endpoint", help="Remote SPARQL update endpoint URL.")
@@ -25,6 +26,8 @@ UpdateEndpoint = Annotated[
 Format = Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json or xml.")]
 
 
-def location(store: Path | None, endpoint: str | None, update_endpoint: str | None) -> StoreLocation:
+def location(
+    store: Path | None, endpoint: str | None, update_endpoint: str | None
+) -> StoreLocation:
     """Combine the store options into one location."""
     return StoreLocation(directory=store, endpoint=endpoint, update_endpoint=update_endpoint)

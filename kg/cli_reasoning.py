@@ -74,12 +74,23 @@ def render_explanation(explanation: CaseExplanation) -> None:
     for row in explanation.bohan_peter:
         bp.add_row(*row)
     console.print(bp)
-    console.print(f"  supported class: {explanation.bp_class}; reasoner class: {explanation.owl_class}")
-    console.print(f"  undetermined criteria that could change it: {explanation.could_change or 'none'}")
+    console.print(
+        f"  supported class: {explanation.bp_class}; reasoner class: {explanation.owl_class}"
+    )
+    console.print(
+        f"  undetermined criteria that could change it: {explanation.could_change or 'none'}"
+    )
     for score in explanation.eular:
-        table = Table("variable", "status", "weight", "reason", title=score.title, title_justify="left")
+        table = Table(
+            "variable", "status", "weight", "reason", title=score.title, title_justify="left"
+        )
         for row in score.rows:
             table.add_row(*row)
         console.print(table)
-        console.print(f"  score {score.score} -> {score.iim_class}" + (f", subgroup {score.subgroup}" if score.subgroup else ""))
-    console.print(f"[bold]PNS Euronetwork 2004[/bold]: {explanation.pns_class} ({explanation.pns_rule})")
+        console.print(
+            f"  score {score.score} -> {score.iim_class}"
+            + (f", subgroup {score.subgroup}" if score.subgroup else "")
+        )
+    console.print(
+        f"[bold]PNS Euronetwork 2004[/bold]: {explanation.pns_class} ({explanation.pns_rule})"
+    )

@@ -33,7 +33,9 @@ class Issue:
     fix: str
 
     def __str__(self) -> str:
-        head = f"{self.path}:{self.line}:{self.column}: {self.severity} [{self.rule}] {self.message}"
+        head = (
+            f"{self.path}:{self.line}:{self.column}: {self.severity} [{self.rule}] {self.message}"
+        )
         return f"{head}\n    fix: {self.fix}" if self.fix else head
 
     @property

@@ -59,8 +59,12 @@ def load_checks(directory: Path = QC_DIR) -> list[Check]:
         query = parse_query_file(path)
         header = _header(path)
         if header.get("severity") not in ("error", "warning") or not header.get("fix"):
-            raise QueryError(f"{path}: a check needs `# severity: error|warning` and `# fix:` lines")
-        checks.append(Check(path.stem, query.title, header["severity"], header["fix"], query.text, path))
+            raise QueryError(
+                f"{path}: a check needs `# severity: error|warning` and `# fix:` lines"
+            )
+        checks.append(
+            Check(path.stem, query.title, header["severity"], header["fix"], query.text, path)
+        )
     return checks
 
 
@@ -83,11 +87,18 @@ def run_check(store: Store, check: Check) -> list[Violation]:
     names = [v.value for v in result.variables]
     missing = [v for v in REQUIRED_VARIABLES if v not in names]
     if missing:
-        raise QueryError(f"{check.path}: a check must select ?entity ?property ?value; missing {missing}")
+        raise QueryError(
+            f"{check.path}: a check must select ?entity ?property ?value; missing {missing}"
+        )
     return [
         Violation(
-            check.rule, check.severity, short_text(row["entity"]), short_text(row["property"]),
-            short_text(row["value"]), short_text(row["message"]) if "message" in names else "", check.fix,
+            check.rule,
+            check.severity,
+            short_text(row["entity"]),
+            short_text(row["property"]),
+            short_text(row["value"]),
+            short_text(row["message"]) if "message" in names else "",
+            check.fix,
         )  # fmt: skip
         for row in result
     ]

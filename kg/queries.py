@@ -61,7 +61,9 @@ class NamedQuery:
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise QueryError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; it takes: {', '.join(known) or 'none'}")
+            raise QueryError(
+                f"{self.name}: unknown parameter(s) {', '.join(unknown)}; it takes: {', '.join(known) or 'none'}"
+            )
         text = self.text
         for parameter in self.parameters:
             raw = values.get(parameter.name, parameter.default)
@@ -113,7 +115,9 @@ def to_term(parameter: Parameter, raw: str) -> NamedNode | Literal:
             return Literal(raw.lower(), datatype=XSD.boolean)
         return Literal(raw)
     except (ValueError, InvalidOperation) as error:
-        raise QueryError(f"parameter `{parameter.name}` ({kind}): {raw!r} is not valid: {error}") from None
+        raise QueryError(
+            f"parameter `{parameter.name}` ({kind}): {raw!r} is not valid: {error}"
+        ) from None
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -154,7 +158,12 @@ def _parse_parameter(value: str, path: Path) -> Parameter:
             f"description` with type one of {', '.join(PARAM_TYPES)}"
         )
     default = (match["default"] or "").strip()
-    return Parameter(match["name"], match["type"], None if default in ("", "none") else default, match["description"])
+    return Parameter(
+        match["name"],
+        match["type"],
+        None if default in ("", "none") else default,
+        match["description"],
+    )
 
 
 def load_catalogue(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:

@@ -28,7 +28,9 @@ def _copy_cases(tmp_path: Path) -> Path:
     return folder
 
 
-def test_build_makes_one_graph_per_case_and_one_for_the_ontology(built_store: EmbeddedStore) -> None:
+def test_build_makes_one_graph_per_case_and_one_for_the_ontology(
+    built_store: EmbeddedStore,
+) -> None:
     graphs = built_store.graphs()
     assert ONTOLOGY_GRAPH in graphs
     assert case_graph(FOUNDING_CASE) in graphs
@@ -58,7 +60,11 @@ def test_a_changed_case_replaces_only_its_own_graph(tmp_path: Path) -> None:
     assert report.replaced == ["copy-of-founding"]
     assert report.unchanged == [FOUNDING_CASE]
     assert _sorted_quads(store, case_graph(FOUNDING_CASE)) == untouched
-    ages = [q.object.value for q in store.quads(case_graph("copy-of-founding")) if q.predicate.value.endswith("ageAtPresentation")]
+    ages = [
+        q.object.value
+        for q in store.quads(case_graph("copy-of-founding"))
+        if q.predicate.value.endswith("ageAtPresentation")
+    ]
     assert ages == ["44"]
 
 
@@ -68,9 +74,13 @@ def test_an_invalid_case_changes_nothing(tmp_path: Path) -> None:
     build_graph(store, folder)
     before = _sorted_quads(store)
     broken = folder / "copy-of-founding.yaml"
-    broken.write_text(broken.read_text(encoding="utf-8").replace("HP:0025508", "HP:0025580"), encoding="utf-8")
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("HP:0025508", "HP:0025580"), encoding="utf-8"
+    )
     (folder / "another.yaml").write_text(
-        (folder / f"{FOUNDING_CASE}.yaml").read_text(encoding="utf-8").replace(f"id: {FOUNDING_CASE}", "id: another"),
+        (folder / f"{FOUNDING_CASE}.yaml")
+        .read_text(encoding="utf-8")
+        .replace(f"id: {FOUNDING_CASE}", "id: another"),
         encoding="utf-8",
     )
     try:

@@ -54,7 +54,9 @@ def test_founding_case_records_what_the_paper_excludes() -> None:
     assert result.case is not None
     excluded = {f["label"] for _, f in result.case.all_findings() if f.get("status") == "excluded"}
     assert {"Dysphagia", "Dyspnea", "Neck muscle weakness", "Axial muscle weakness"} <= excluded
-    assert "Periungual teleangiectasia" in excluded  # "without visible dilated capillary nailfold loops"
+    assert (
+        "Periungual teleangiectasia" in excluded
+    )  # "without visible dilated capillary nailfold loops"
     biopsy = next(i for i in result.case.section("investigations") if i["type"] == "muscle-biopsy")
     assert biopsy["done"] is False
     assert "seeding" in biopsy["reason"]

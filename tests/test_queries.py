@@ -78,7 +78,13 @@ def test_every_query_has_a_header_and_runs(built_store: EmbeddedStore) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ['x" } ; DROP ALL ; SELECT * { "', "LMS } UNION { ?s ?p ?o", "a b", "<http://e.org/x>", "lms\n"],
+    [
+        'x" } ; DROP ALL ; SELECT * { "',
+        "LMS } UNION { ?s ?p ?o",
+        "a b",
+        "<http://e.org/x>",
+        "lms\n",
+    ],
 )
 def test_hostile_oncotree_values_are_refused(value: str) -> None:
     with pytest.raises(QueryError, match="not valid"):

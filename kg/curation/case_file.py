@@ -67,7 +67,10 @@ class CaseFile:
             direction = next((d for d in DIRECTIONS if d in event), "origin")
             anchor = None if event["id"] == origin else event.get(direction)
             result[event["id"]] = Placement(
-                event["id"], anchor, direction if anchor else "origin", parse_offset(event.get("offset"))
+                event["id"],
+                anchor,
+                direction if anchor else "origin",
+                parse_offset(event.get("offset")),
             )
         return result
 

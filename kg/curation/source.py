@@ -77,7 +77,10 @@ def _record_positions(node: yaml.Node, pointer: Pointer, doc: SourceDocument) ->
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*pointer, key_node.value)
-            doc.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            doc.key_positions[child] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             _record_positions(value_node, child, doc)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):

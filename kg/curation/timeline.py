@@ -98,9 +98,13 @@ def _read_amount(amount: str, text: str) -> tuple[float, float]:
         numbers = [float(part) for part in parts]
     except ValueError:
         words = ", ".join(sorted(VAGUE_AMOUNTS))
-        raise OffsetError(f"unknown amount {amount!r} in {text!r}; use a number or one of: {words}") from None
+        raise OffsetError(
+            f"unknown amount {amount!r} in {text!r}; use a number or one of: {words}"
+        ) from None
     if numbers[0] > numbers[-1]:
-        raise OffsetError(f"range {amount!r} in {text!r} runs backwards; write the smaller number first")
+        raise OffsetError(
+            f"range {amount!r} in {text!r} runs backwards; write the smaller number first"
+        )
     return (numbers[0], numbers[-1])
 
 

@@ -26,6 +26,6 @@ def check_ucum_unit(unit: str) -> str | None:
     """
     try:
         _parser().parse(unit)
-    except Exception as error:  # noqa: BLE001 - the parser raises several lark error types
+    except Exception as error:
         return str(error).strip().splitlines()[0]
     return None

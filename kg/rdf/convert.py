@@ -127,7 +127,12 @@ def publication_iri(publication: dict[str, Any]) -> NamedNode:
 def _publication(publication: dict[str, Any], out: _Emitter) -> NamedNode:
     node = publication_iri(publication)
     out.add(node, RDF.type, KG.Publication)
-    for key, predicate in (("pmid", KG.pmid), ("doi", KG.doi), ("title", KG.title), ("journal", KG.journal)):
+    for key, predicate in (
+        ("pmid", KG.pmid),
+        ("doi", KG.doi),
+        ("title", KG.title),
+        ("journal", KG.journal),
+    ):
         out.text(node, predicate, publication.get(key))
     out.add(node, KG.year, typed(publication.get("year"), XSD.integer))
     if publication.get("authors"):
@@ -160,14 +165,18 @@ def _timeline(case: CaseFile, subject: NamedNode, out: _Emitter) -> dict[str, Na
     return nodes
 
 
-def _neoplasms(case: CaseFile, subject: NamedNode, events: dict[str, NamedNode], out: _Emitter) -> None:
+def _neoplasms(
+    case: CaseFile, subject: NamedNode, events: dict[str, NamedNode], out: _Emitter
+) -> None:
     for tumour in case.section("neoplasms"):
         node = case_node(case.case_id, "neoplasm", tumour["id"])
         out.add(subject, KG.hasNeoplasm, node)
         out.add(node, RDF.type, oncotree_iri(tumour["oncotree"]))
         out.text(node, KG.grade, tumour.get("grade"))
         site = tumour.get("primary_site")
-        out.add(node, KG.primarySiteUnknown, typed(site == "unknown", XSD.boolean) if site else None)
+        out.add(
+            node, KG.primarySiteUnknown, typed(site == "unknown", XSD.boolean) if site else None
+        )
         if site and site != "unknown":
             out.text(node, KG.primarySiteText, site)
         for metastasis in tumour.get("metastatic_sites") or []:
@@ -184,7 +193,13 @@ def _neoplasms(case: CaseFile, subject: NamedNode, events: dict[str, NamedNode],
         out.evidence(node, tumour)
 
 
-def _finding(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _finding(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     phenotype = obo_iri(fact["hpo"])
     out.add(node, KG.phenotype, phenotype)
     if fact.get("status", "observed") == "observed":
@@ -198,7 +213,13 @@ def _finding(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict
         out.add(node, KG.bodySite, obo_iri(fact["uberon"]))
 
 
-def _lab(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _lab(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     out.add(node, RDF.type, KG.LabResult)
     out.text(node, KG.testName, fact["test"])
     out.text(node, KG.loincCode, fact.get("loinc"))
@@ -232,7 +253,13 @@ def derive_interpretation(lab: dict[str, Any]) -> str | None:
     return None
 
 
-def _antibody(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _antibody(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     out.add(node, RDF.type, KG.AntibodyResult)
     out.add(node, KG.testedFor, getattr(KG, controlled.ANTIBODIES[fact["antibody"]]))
     out.text(node, KG.antibodyResult, fact["result"])
@@ -240,7 +267,13 @@ def _antibody(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dic
     out.text(node, KG.assay, fact.get("assay"))
 
 
-def _investigation(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _investigation(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     out.add(node, RDF.type, getattr(KG, controlled.INVESTIGATIONS[fact["type"]]))
     out.add(node, KG.performed, typed(fact["done"], XSD.boolean))
     out.text(node, KG.notDoneReason, fact.get("reason"))
@@ -255,7 +288,13 @@ def _investigation(case: CaseFile, node: NamedNode, fact: dict[str, Any], events
         _finding(case, result, finding, events, out)
 
 
-def _treatment(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _treatment(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     out.add(node, RDF.type, getattr(KG, controlled.TREATMENTS[fact["type"]]))
     out.text(node, KG.agentName, fact["agent"])
     if fact.get("chebi"):
@@ -276,7 +315,13 @@ def _treatment(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: di
         out.evidence(change_node, change)
 
 
-def _response(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _response(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     out.add(node, RDF.type, KG.Response)
     out.text(node, KG.responseCriteria, fact["criteria"])
     out.text(node, KG.responseCategory, fact["category"])
@@ -284,7 +329,13 @@ def _response(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dic
         out.add(node, KG.responseTo, case_node(case.case_id, "treatments", fact["treatment"]))
 
 
-def _diagnosis(case: CaseFile, node: NamedNode, fact: dict[str, Any], events: dict[str, NamedNode], out: _Emitter) -> None:
+def _diagnosis(
+    case: CaseFile,
+    node: NamedNode,
+    fact: dict[str, Any],
+    events: dict[str, NamedNode],
+    out: _Emitter,
+) -> None:
     out.add(node, RDF.type, KG.ReportedDiagnosis)
     out.add(node, KG.condition, getattr(KG, controlled.CONDITIONS[fact["condition"]]))
     out.text(node, KG.certainty, fact["certainty"])

@@ -31,8 +31,16 @@ CRITERIA = {
     "IV": "BP4AbnormalMuscleBiopsy",
     "V": "BP5TypicalSkinRash",
 }
-DM_CLASSES = {3: "BPDefiniteDermatomyositis", 2: "BPProbableDermatomyositis", 1: "BPPossibleDermatomyositis"}
-PM_CLASSES = {4: "BPDefinitePolymyositisPattern", 3: "BPProbablePolymyositisPattern", 2: "BPPossiblePolymyositisPattern"}
+DM_CLASSES = {
+    3: "BPDefiniteDermatomyositis",
+    2: "BPProbableDermatomyositis",
+    1: "BPPossibleDermatomyositis",
+}
+PM_CLASSES = {
+    4: "BPDefinitePolymyositisPattern",
+    3: "BPProbablePolymyositisPattern",
+    2: "BPPossiblePolymyositisPattern",
+}
 CLASS_WORDS = {
     "BPDefiniteDermatomyositis": "definite dermatomyositis",
     "BPProbableDermatomyositis": "probable dermatomyositis",
@@ -98,11 +106,17 @@ def assess_enzymes(facts: CaseFacts, is_a: IsA) -> CriterionStatus:
     if found:
         return CriterionStatus("II", MET, f"observed {found}")
     if enzymes and all(lab[1] in ("normal", "low") for lab in enzymes):
-        return CriterionStatus("II", NOT_MET, "normal " + ", ".join(sorted(lab[2] for lab in enzymes)))
-    return CriterionStatus("II", UNDETERMINED, "no muscle enzyme result with an interpretation reported")
+        return CriterionStatus(
+            "II", NOT_MET, "normal " + ", ".join(sorted(lab[2] for lab in enzymes))
+        )
+    return CriterionStatus(
+        "II", UNDETERMINED, "no muscle enzyme result with an interpretation reported"
+    )
 
 
-def _assess_investigation(name: str, criterion: str, done: list, wanted: tuple[str, ...], is_a: IsA) -> CriterionStatus:
+def _assess_investigation(
+    name: str, criterion: str, done: list, wanted: tuple[str, ...], is_a: IsA
+) -> CriterionStatus:
     for item in done:
         found = _any_under(item.results, wanted, is_a) if item.performed else None
         if found:
@@ -112,7 +126,9 @@ def _assess_investigation(name: str, criterion: str, done: list, wanted: tuple[s
         return CriterionStatus(criterion, NOT_MET, f"{name} done without the criterion's findings")
     reasons = [item.reason for item in done if not item.performed]
     if reasons:
-        return CriterionStatus(criterion, UNDETERMINED, f"{name} not done: {reasons[0] or 'no reason given'}")
+        return CriterionStatus(
+            criterion, UNDETERMINED, f"{name} not done: {reasons[0] or 'no reason given'}"
+        )
     return CriterionStatus(criterion, UNDETERMINED, f"{name} not reported")
 
 
@@ -123,7 +139,9 @@ def assess_rash(facts: CaseFacts, is_a: IsA) -> CriterionStatus:
         return CriterionStatus("V", MET, f"observed {found}")
     covering = [_excluded_above(facts, term, is_a) for term in TYPICAL_RASH]
     if all(covering):
-        return CriterionStatus("V", NOT_MET, "excluded " + ", ".join(sorted(set(filter(None, covering)))))
+        return CriterionStatus(
+            "V", NOT_MET, "excluded " + ", ".join(sorted(set(filter(None, covering))))
+        )
     return CriterionStatus("V", UNDETERMINED, "typical rash not reported")
 
 
@@ -137,7 +155,9 @@ def assess_bohan_peter(facts: CaseFacts, is_a: IsA) -> BohanPeterAssessment:
         assess_weakness(facts, is_a),
         assess_enzymes(facts, is_a),
         _assess_investigation("EMG", "III", facts.emg, (MYOPATHIC_EMG,), is_a),
-        _assess_investigation("muscle biopsy", "IV", facts.muscle_biopsy, BIOPSY_ABNORMALITIES, is_a),
+        _assess_investigation(
+            "muscle biopsy", "IV", facts.muscle_biopsy, BIOPSY_ABNORMALITIES, is_a
+        ),
         assess_rash(facts, is_a),
     )
     by_name = {s.criterion: s.status for s in statuses}
@@ -167,4 +187,3 @@ def classify_counts(statuses: dict[str, str]) -> str | None:
     if statuses["V"] == NOT_MET:
         return PM_CLASSES.get(muscle)
     return None
-

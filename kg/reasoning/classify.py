@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from kg.rdf.vocab import BASE, KG, RDF, obo_iri
 from kg.reasoning.bohan_peter import CRITERIA, DM_CLASSES, PM_CLASSES
 from kg.reasoning.engine import Reasoner, ReasonerInfo, instances_of, run_reasoner, tbox_triples
 from kg.reasoning.profiles import Profile
-from kg.rdf.vocab import BASE, KG, RDF, obo_iri
 
 PROFILE_BASE = BASE + "profile/"
 BATCH_SIZE = 100
@@ -44,13 +44,18 @@ def profile_triples(profile: Profile, iri: str) -> Iterator[Triple]:
         yield Triple(lab, RDF.type, KG.LabResult)
         yield Triple(lab, KG.loincCode, Literal(loinc))
         yield Triple(lab, KG.interpretation, Literal("high"))
-    for kind, name, results in (("emg", KG.Electromyography, profile.emg_results), ("biopsy", KG.MuscleBiopsy, profile.biopsy_results)):
+    for kind, name, results in (
+        ("emg", KG.Electromyography, profile.emg_results),
+        ("biopsy", KG.MuscleBiopsy, profile.biopsy_results),
+    ):
         for index, terms in enumerate(results):
             test = NamedNode(f"{iri}/{kind}/{index}")
             yield Triple(node, KG.hasInvestigation, test)
             yield Triple(test, RDF.type, name)
             for j, term in enumerate(terms):
-                yield from _finding(test, KG.hasResultFinding, NamedNode(f"{iri}/{kind}/{index}/result/{j}"), term)
+                yield from _finding(
+                    test, KG.hasResultFinding, NamedNode(f"{iri}/{kind}/{index}/result/{j}"), term
+                )
 
 
 def _finding(owner: NamedNode, link: NamedNode, finding: NamedNode, term: str) -> Iterator[Triple]:

@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kg.errors import ReasonerError
+from kg.rdf.vocab import KG, RDF, XSD, obo_iri
 from kg.reasoning.classify import SKIPPED_MODULES
 from kg.reasoning.engine import InconsistentOntology, Reasoner, run_reasoner, tbox_triples
 from kg.reasoning.facts import CaseFacts
-from kg.rdf.vocab import KG, RDF, XSD, obo_iri
 
 OWL = "http://www.w3.org/2002/07/owl#"
 BATCH_SIZE = 100
@@ -129,7 +129,9 @@ def _antibody_triples(facts: CaseFacts) -> list[Triple]:
         if len(results) < 2:
             continue
         local = antibody.rsplit("/", 1)[-1]
-        node = _n(f"{facts.case}/antibody-status/{local}/{(event or 'unplaced').rsplit('/', 1)[-1]}")
+        node = _n(
+            f"{facts.case}/antibody-status/{local}/{(event or 'unplaced').rsplit('/', 1)[-1]}"
+        )
         out += [Triple(node, RDF.type, KG.AntibodyResult)]
         out += [Triple(node, KG.antibodyResult, Literal(result)) for result in sorted(results)]
     return out
@@ -146,7 +148,10 @@ def _undone_investigation_triples(facts: CaseFacts) -> list[Triple]:
                     Triple(node, KG.performed, Literal("false", datatype=XSD.boolean))]  # fmt: skip
             for j, term in enumerate(sorted(item.results)):
                 result = _n(f"{node.value}/result/{j}")
-                out += [Triple(node, KG.hasResultFinding, result), Triple(result, RDF.type, obo_iri(term))]
+                out += [
+                    Triple(node, KG.hasResultFinding, result),
+                    Triple(result, RDF.type, obo_iri(term)),
+                ]
     return out
 
 
@@ -212,5 +217,7 @@ def check_cases(facts: dict[str, CaseFacts], reasoner: Reasoner) -> None:
     culprits = find_inconsistent(facts, reasoner)
     if culprits:
         first = facts[culprits[0]]
-        others = f" ({len(culprits) - 1} more case(s) also inconsistent)" if len(culprits) > 1 else ""
+        others = (
+            f" ({len(culprits) - 1} more case(s) also inconsistent)" if len(culprits) > 1 else ""
+        )
         raise Inconsistency(first.case_id + others, explain(first))

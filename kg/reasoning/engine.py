@@ -107,9 +107,16 @@ def run_reasoner(
         started = time.perf_counter()
         try:
             if reasoner == "hermit":
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True)  # type: ignore[attr-defined]
+                owlready2.sync_reasoner_hermit(
+                    world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
+                )  # type: ignore[attr-defined]
             else:
-                owlready2.sync_reasoner_pellet(world, infer_property_values=False, infer_data_property_values=False, debug=2 if explain else 0)  # type: ignore[attr-defined]
+                owlready2.sync_reasoner_pellet(
+                    world,
+                    infer_property_values=False,
+                    infer_data_property_values=False,
+                    debug=2 if explain else 0,
+                )  # type: ignore[attr-defined]
         except owlready2.OwlReadyInconsistentOntologyError as error:  # type: ignore[attr-defined]
             raise InconsistentOntology(reasoner, str(error)) from None
         except owlready2.OwlReadyJavaError as error:  # type: ignore[attr-defined]
@@ -140,7 +147,9 @@ def check_consistency(triples: Iterable[Triple | Quad], reasoner: Reasoner) -> C
     try:
         world, info = run_reasoner(triples, reasoner)
     except InconsistentOntology as error:
-        return ConsistencyReport(False, (), ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0), error.explanation)
+        return ConsistencyReport(
+            False, (), ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0), error.explanation
+        )
     nothing = {"http://www.w3.org/2002/07/owl#Nothing"}
     unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri not in nothing)  # type: ignore[attr-defined]
     return ConsistencyReport(not unsatisfiable, tuple(unsatisfiable), info)

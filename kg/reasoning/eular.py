@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kg.rdf.vocab import KG
 from kg.reasoning.bohan_peter import IsA
 from kg.reasoning.facts import CaseFacts
-from kg.rdf.vocab import KG
 
 SOURCE = "doi:10.1136/annrheumdis-2017-211468"
 PRESENT, ABSENT, UNDETERMINED = "present", "absent", "undetermined"
@@ -100,7 +100,9 @@ def _status_from_hpo(facts: CaseFacts, terms: tuple[str, ...], is_a: IsA) -> tup
     return UNDETERMINED, "not reported"
 
 
-def _variable_status(variable: Variable, facts: CaseFacts, is_a: IsA, biopsy_results: frozenset[str]) -> tuple[str, str]:
+def _variable_status(
+    variable: Variable, facts: CaseFacts, is_a: IsA, biopsy_results: frozenset[str]
+) -> tuple[str, str]:
     if variable.key in ("age-18-40", "age-40"):
         if facts.age is None:
             return UNDETERMINED, "age not reported"
@@ -111,7 +113,9 @@ def _variable_status(variable: Variable, facts: CaseFacts, is_a: IsA, biopsy_res
         results = {r for cls, r, _ in facts.antibodies if cls == KG.AntiJo1Antibody.value}
         if results & {"positive", "weakly positive"}:
             return PRESENT, "anti-Jo-1 positive"
-        return (ABSENT, "anti-Jo-1 negative") if results else (UNDETERMINED, "anti-Jo-1 not reported")
+        return (
+            (ABSENT, "anti-Jo-1 negative") if results else (UNDETERMINED, "anti-Jo-1 not reported")
+        )
     if variable.key == "enzymes":
         scored = [lab for lab in facts.labs if lab[0] in SCORED_ENZYME_LOINC]
         raised = sorted(lab[2] for lab in scored if lab[1] == "high")
@@ -123,7 +127,11 @@ def _variable_status(variable: Variable, facts: CaseFacts, is_a: IsA, biopsy_res
         return ABSENT, "normal " + ", ".join(sorted(lab[2] for lab in scored))
     if variable.without_biopsy is None:
         found = [t for t in biopsy_results for w in variable.hpo if is_a(t, w)]
-        return (PRESENT, f"biopsy showed {found[0]}") if found else (ABSENT if biopsy_results else UNDETERMINED, variable.note or "not reported")
+        return (
+            (PRESENT, f"biopsy showed {found[0]}")
+            if found
+            else (ABSENT if biopsy_results else UNDETERMINED, variable.note or "not reported")
+        )
     if not variable.hpo:
         return UNDETERMINED, variable.note
     return _status_from_hpo(facts, variable.hpo, is_a)
@@ -143,15 +151,24 @@ def score_eular_acr(facts: CaseFacts, is_a: IsA, *, with_biopsy: bool) -> EularS
             continue
         status, reason = _variable_status(variable, facts, is_a, biopsy_results)
         weight = variable.with_biopsy if with_biopsy else variable.without_biopsy
-        contributions.append(Contribution(variable, status, weight if status == PRESENT else 0.0, reason))
+        contributions.append(
+            Contribution(variable, status, weight if status == PRESENT else 0.0, reason)
+        )
     score = round(sum(c.weight for c in contributions), 1)
     present = {c.variable.key for c in contributions if c.status == PRESENT}
     iim_class = _classify(score, with_biopsy, present)
-    return EularScore(with_biopsy, tuple(contributions), score, iim_class, _subgroup(iim_class, present, facts))
+    return EularScore(
+        with_biopsy, tuple(contributions), score, iim_class, _subgroup(iim_class, present, facts)
+    )
 
 
 def _classify(score: float, with_biopsy: bool, present: set[str]) -> str:
-    biopsy_features = present & {"endomysial-infiltrate", "perimysial-infiltrate", "perifascicular-atrophy", "rimmed-vacuoles"}
+    biopsy_features = present & {
+        "endomysial-infiltrate",
+        "perimysial-infiltrate",
+        "perifascicular-atrophy",
+        "rimmed-vacuoles",
+    }
     if not present & set(SKIN_ITEMS) and not biopsy_features:
         # Without any of the three skin items a case needs muscle biopsy features to be IIM.
         return "not IIM (no skin item and no biopsy feature)"

@@ -42,7 +42,9 @@ class CaseExplanation:
 
 @cache
 def _query(name: str) -> NamedQuery:
-    return parse_query_file(Path(str(resources.files("kg.reasoning").joinpath("sparql", f"{name}.rq"))))
+    return parse_query_file(
+        Path(str(resources.files("kg.reasoning").joinpath("sparql", f"{name}.rq")))
+    )
 
 
 def _rows(store: Store, name: str, case_id: str) -> list[dict[str, str]]:
@@ -59,7 +61,9 @@ def explain_case(store: Store, case_id: str) -> CaseExplanation:
     """
     summary = _rows(store, "explain-summary", case_id)
     if not summary:
-        raise KgError(f"no inferences for case {case_id!r}; check the id (`kg list`) and run `kg reason`")
+        raise KgError(
+            f"no inferences for case {case_id!r}; check the id (`kg list`) and run `kg reason`"
+        )
     head = summary[0]
     explanation = CaseExplanation(
         case_id, head["reasoner"], bp_class=head["supportedLabel"] or "not classified",
@@ -70,8 +74,12 @@ def explain_case(store: Store, case_id: str) -> CaseExplanation:
         explanation.bohan_peter.append((row["criterion"], row["status"], row["reason"]))
     views: dict[str, ScoreView] = {}
     for row in _rows(store, "explain-scores", case_id):
-        title = "EULAR/ACR 2017 " + ("with biopsy" if row["withBiopsy"] == "true" else "without biopsy")
-        view = views.setdefault(title, ScoreView(title, row["score"], row["iimClass"], row["subgroup"]))
+        title = "EULAR/ACR 2017 " + (
+            "with biopsy" if row["withBiopsy"] == "true" else "without biopsy"
+        )
+        view = views.setdefault(
+            title, ScoreView(title, row["score"], row["iimClass"], row["subgroup"])
+        )
         view.rows.append((row["variable"], row["status"], row["weight"], row["reason"]))
     explanation.eular = [views[k] for k in sorted(views, reverse=True)]
     return explanation

@@ -57,10 +57,14 @@ class CaseFacts:
     findings: list[FindingFact] = field(default_factory=list)
     events: dict[str, EventFact] = field(default_factory=dict)
     age_event: str | None = None
-    labs: list[tuple[str | None, str | None, str]] = field(default_factory=list)  # loinc, interp, name
+    labs: list[tuple[str | None, str | None, str]] = field(
+        default_factory=list
+    )  # loinc, interp, name
     emg: list[Investigation] = field(default_factory=list)
     muscle_biopsy: list[Investigation] = field(default_factory=list)
-    antibodies: set[tuple[str, str, str | None]] = field(default_factory=set)  # class, result, event
+    antibodies: set[tuple[str, str, str | None]] = field(
+        default_factory=set
+    )  # class, result, event
     reported: list[tuple[str, str]] = field(default_factory=list)  # condition class, certainty
     has_neoplasm: bool = False
     cancer_interval_days: tuple[int | None, int | None] | None = None
@@ -128,7 +132,9 @@ def _int(value: str | None) -> int | None:
 
 def _add_findings(store: Store, facts: dict[str, CaseFacts]) -> None:
     for row in _rows(store, "findings"):
-        fact = FindingFact(row["finding"], curie(row["phenotype"]), row["excluded"] == "true", row["event"])
+        fact = FindingFact(
+            row["finding"], curie(row["phenotype"]), row["excluded"] == "true", row["event"]
+        )
         facts[row["case"]].findings.append(fact)
     for row in _rows(store, "events"):
         event = EventFact(row["event"], _int(row["earliest"]), _int(row["latest"]))
@@ -149,5 +155,9 @@ def _add_investigations(store: Store, facts: dict[str, CaseFacts]) -> None:
             entry["results"].add(curie(row["resultPhenotype"]))
     for (case, _), entry in sorted(grouped.items()):
         record = Investigation(entry["performed"], entry["reason"], frozenset(entry["results"]))
-        target = facts[case].emg if entry["type"] == KG.Electromyography.value else facts[case].muscle_biopsy
+        target = (
+            facts[case].emg
+            if entry["type"] == KG.Electromyography.value
+            else facts[case].muscle_biopsy
+        )
         target.append(record)

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.reasoning.bohan_peter import CRITERIA, BohanPeterAssessment
-from kg.reasoning.classify import Classification, most_specific
-from kg.reasoning.eular import EularScore
-from kg.reasoning.engine import ReasonerInfo
-from kg.reasoning.pns import PnsClassification
 from kg.rdf.convert import typed
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, XSD
+from kg.reasoning.bohan_peter import CRITERIA, BohanPeterAssessment
+from kg.reasoning.classify import Classification, most_specific
+from kg.reasoning.engine import ReasonerInfo
+from kg.reasoning.eular import EularScore
+from kg.reasoning.pns import PnsClassification
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg.reasoning.facts import CaseFacts
 from kg.rdf.vocab import KG
+from kg.reasoning.facts import CaseFacts
 
 SOURCE = "doi:10.1136/jnnp.2003.034447"
 FIVE_YEARS_DAYS = 5 * 365 + 1  # the bounds use 365-366 days a year; a leap day keeps this honest
 WELL_CHARACTERISED = frozenset(
     getattr(KG, name).value
-    for name in ("AntiHuAntibody", "AntiYoAntibody", "AntiCV2Antibody", "AntiRiAntibody", "AntiMa2Antibody", "AntiAmphiphysinAntibody")
+    for name in (
+        "AntiHuAntibody",
+        "AntiYoAntibody",
+        "AntiCV2Antibody",
+        "AntiRiAntibody",
+        "AntiMa2Antibody",
+        "AntiAmphiphysinAntibody",
+    )
 )
 
 
@@ -36,18 +43,39 @@ def classify_pns(facts: CaseFacts, has_dermatomyositis: bool) -> PnsClassificati
     :param facts: the case's facts (cancer-to-DM interval, antibodies).
     :param has_dermatomyositis: whether the case has DM (reported, or classified by Bohan and Peter).
     """
-    onconeural = sorted(cls for cls, result, _ in facts.antibodies if cls in WELL_CHARACTERISED and result != "negative")
+    onconeural = sorted(
+        cls
+        for cls, result, _ in facts.antibodies
+        if cls in WELL_CHARACTERISED and result != "negative"
+    )
     if onconeural:
-        return PnsClassification("definite", "definite rule 4: well-characterised onconeural antibody " + ", ".join(onconeural))
+        return PnsClassification(
+            "definite",
+            "definite rule 4: well-characterised onconeural antibody " + ", ".join(onconeural),
+        )
     if not has_dermatomyositis:
-        return PnsClassification("not classified", "no dermatomyositis documented, and no onconeural antibody")
+        return PnsClassification(
+            "not classified", "no dermatomyositis documented, and no onconeural antibody"
+        )
     if facts.cancer_interval_days is None:
         if not facts.has_neoplasm:
-            return PnsClassification("not classified", "classical syndrome without cancer: possible rule 1 needs a high tumour risk, which is not recorded")
-        return PnsClassification("not classified", "the interval between cancer and DM diagnoses is not on the timeline")
+            return PnsClassification(
+                "not classified",
+                "classical syndrome without cancer: possible rule 1 needs a high tumour risk, which is not recorded",
+            )
+        return PnsClassification(
+            "not classified", "the interval between cancer and DM diagnoses is not on the timeline"
+        )
     low, high = facts.cancer_interval_days
     if low is not None and high is not None and -FIVE_YEARS_DAYS <= low and high <= FIVE_YEARS_DAYS:
-        return PnsClassification("definite", f"definite rule 1: classical syndrome (dermatomyositis) and cancer within 5 years ({low} to {high} days)")
-    if (low is not None and low > FIVE_YEARS_DAYS) or (high is not None and high < -FIVE_YEARS_DAYS):
+        return PnsClassification(
+            "definite",
+            f"definite rule 1: classical syndrome (dermatomyositis) and cancer within 5 years ({low} to {high} days)",
+        )
+    if (low is not None and low > FIVE_YEARS_DAYS) or (
+        high is not None and high < -FIVE_YEARS_DAYS
+    ):
         return PnsClassification("not classified", "cancer more than 5 years from the DM diagnosis")
-    return PnsClassification("undetermined", "the timeline does not bound the cancer-to-DM interval within 5 years")
+    return PnsClassification(
+        "undetermined", "the timeline does not bound the cancer-to-DM interval within 5 years"
+    )

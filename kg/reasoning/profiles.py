@@ -46,9 +46,15 @@ def profile_of(facts: CaseFacts, is_a: IsA) -> Profile:
     :param facts: the case's facts.
     :param is_a: reflexive HPO subsumption, used only to drop terms no criterion class mentions.
     """
-    raised = {loinc for loinc, interpretation, _ in facts.labs if loinc in MUSCLE_ENZYME_LOINC and interpretation == "high"}
+    raised = {
+        loinc
+        for loinc, interpretation, _ in facts.labs
+        if loinc in MUSCLE_ENZYME_LOINC and interpretation == "high"
+    }
     emg = {_relevant(e.results, (MYOPATHIC_EMG,), is_a) for e in facts.emg if e.performed}
-    biopsy = {_relevant(b.results, BIOPSY_ABNORMALITIES, is_a) for b in facts.muscle_biopsy if b.performed}
+    biopsy = {
+        _relevant(b.results, BIOPSY_ABNORMALITIES, is_a) for b in facts.muscle_biopsy if b.performed
+    }
     return Profile(
         findings=_relevant(facts.observed_terms, FINDING_ANCHORS, is_a),
         raised_enzymes=tuple(sorted(raised)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.reasoning.bohan_peter import assess_bohan_peter
 from kg.reasoning.classify import classify_profiles
 from kg.reasoning.consistency import check_cases
@@ -20,7 +21,6 @@ from kg.reasoning.facts import CaseFacts, read_case_facts
 from kg.reasoning.inferred import CaseResults, case_quads, run_node, run_quads
 from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import group_by_profile, profile_of
-from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
 
@@ -43,7 +43,9 @@ def case_results(facts: CaseFacts, classification: object, is_a: object) -> Case
         scores.append(score_eular_acr(facts, is_a, with_biopsy=True))  # type: ignore[arg-type]
     reported_dm = any(condition == KG.Dermatomyositis.value for condition, _ in facts.reported)
     has_dm = reported_dm or "BPPossibleDermatomyositis" in classification.classes  # type: ignore[attr-defined]
-    return CaseResults(facts.case, classification, bohan_peter, tuple(scores), classify_pns(facts, has_dm))  # type: ignore[arg-type]
+    return CaseResults(
+        facts.case, classification, bohan_peter, tuple(scores), classify_pns(facts, has_dm)
+    )  # type: ignore[arg-type]
 
 
 def reason(store: Store, reasoner: Reasoner = "hermit") -> ReasoningReport:
@@ -59,7 +61,9 @@ def reason(store: Store, reasoner: Reasoner = "hermit") -> ReasoningReport:
     groups = group_by_profile(profiles)
     classified = classify_profiles(list(groups), reasoner)
     info = next(iter(classified.values())).reasoner if classified else None
-    results = {case: case_results(f, classified[profiles[case]], hpo.is_a) for case, f in facts.items()}
+    results = {
+        case: case_results(f, classified[profiles[case]], hpo.is_a) for case, f in facts.items()
+    }
     if info is None:
         from kg.reasoning.engine import reasoner_version
 

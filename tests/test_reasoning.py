@@ -1,0 +1,139 @@
+"""Criteria classification, checked against the criteria papers and the founding case.
+
+Expected values come from criteria.md and from Merry et al. 2020 (Bohan and Peter: I, II, III, V met,
+IV not done = definite DM; PNS 2004 definite), never from what the code printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg.build import build_graph
+from kg.paths import CASES_DIR
+from kg.queries import find_query
+from kg.reasoning.reason import ReasoningReport, reason
+from kg.rdf.vocab import INFERRED_GRAPH, KG
+from kg.results import to_table
+from kg.store import EmbeddedStore
+from tests.conftest import FOUNDING_CASE
+from tests.criteria_cases import expected_class, write_combination_cases
+
+pytestmark = pytest.mark.java
+
+
+@pytest.fixture(scope="module")
+def reasoned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, ReasoningReport]]:
+    store = EmbeddedStore(tmp_path_factory.mktemp("reasoned"))
+    build_graph(store, CASES_DIR)
+    yield store, reason(store, "hermit")
+    store.close()
+
+
+def founding(report: ReasoningReport) -> object:
+    return next(r for r in report.results.values() if r.case.endswith(f"/{FOUNDING_CASE}"))
+
+
+def test_founding_case_bohan_peter(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+    result = founding(reasoned[1])
+    statuses = {c.criterion: c.status for c in result.bohan_peter.criteria}
+    assert statuses == {"I": "met", "II": "met", "III": "met", "IV": "undetermined", "V": "met"}
+    biopsy = next(c for c in result.bohan_peter.criteria if c.criterion == "IV")
+    assert "not done" in biopsy.reason and "seeding" in biopsy.reason
+    assert result.bohan_peter.supported_class == "BPDefiniteDermatomyositis"
+    assert "BPDefiniteDermatomyositis" in result.owl.classes  # the reasoner's own inference
+
+
+def test_founding_case_eular_acr_without_biopsy(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+    (score,) = founding(reasoned[1]).eular  # no muscle biopsy: only the without-biopsy score
+    assert score.score == 10.1
+    assert score.iim_class == "definite IIM"
+    assert score.subgroup == "dermatomyositis"
+    present = {c.variable.key: c.weight for c in score.contributions if c.status == "present"}
+    assert present == {"age-40": 2.1, "proximal-upper": 0.7, "proximal-lower": 0.8, "heliotrope": 3.1, "gottron-papules": 2.1, "enzymes": 1.3}
+    absent = {c.variable.key for c in score.contributions if c.status == "absent"}
+    assert {"neck-flexors", "dysphagia", "anti-jo-1"} <= absent
+
+
+def test_founding_case_pns_2004(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+    pns = founding(reasoned[1]).pns
+    assert pns.pns_class == "definite"
+    assert "rule 1" in pns.rule and "5 years" in pns.rule
+
+
+def test_inferred_graph_records_reasoner_version_and_time(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+    store, _ = reasoned
+    values = {q.predicate.value.rsplit("/", 1)[-1]: q.object.value for q in store.quads(INFERRED_GRAPH) if q.subject.value.endswith("/run/hermit")}
+    assert values["reasonerName"] == "hermit"
+    assert values["reasonerVersion"].startswith("HermiT ")
+    assert values["runAt"].startswith("20")
+
+
+def test_explain_and_named_queries_read_the_inferred_graph(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+    store, _ = reasoned
+    table = to_table(store.query(find_query("criteria-assessment").bind({"case": FOUNDING_CASE})))
+    rows = [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+    biopsy = next(r for r in rows if "criterion IV" in r["criterion"])
+    assert biopsy["status"] == "undetermined" and "seeding" in biopsy["reason"]
+    assert {r["supportedClass"] for r in rows} == {"definite dermatomyositis (Bohan and Peter)"}
+    both = to_table(store.query(find_query("dm-classification").bind({"case": FOUNDING_CASE})))
+    assert {row[1] for row in both.rows} == {"asserted", "inferred"}
+    inferred_only = to_table(store.query(find_query("dm-classification").bind({"case": FOUNDING_CASE, "source": "inferred"})))
+    assert {row[1] for row in inferred_only.rows} == {"inferred"}
+
+
+def test_no_discrepancy_for_the_founding_case(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+    store, _ = reasoned
+    table = to_table(store.query(find_query("discrepancies").bind({"case": FOUNDING_CASE})))
+    assert table.rows == []
+
+
+@pytest.fixture(scope="module")
+def combinations(tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, dict[str, tuple[str, ...]]]:
+    folder = tmp_path_factory.mktemp("combinations")
+    states = write_combination_cases(folder)
+    store = EmbeddedStore(tmp_path_factory.mktemp("combination-store"))
+    build_graph(store, folder)
+    return store, states
+
+
+@pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
+def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
+    combinations: tuple[EmbeddedStore, dict[str, tuple[str, ...]]], reasoner: str
+) -> None:
+    store, states = combinations
+    report = reason(store, reasoner)  # type: ignore[arg-type]
+    sparql = to_table(store.query(find_query("bohan-peter-sparql").bind({})))
+    by_id = {row[0]: dict(zip(sparql.columns, row, strict=True)) for row in sparql.rows}
+    assert len(states) == 243 and len(by_id) == 243
+    for result in report.results.values():
+        case_id = result.case.rsplit("/", 1)[-1]
+        wanted = dict(zip(("I", "II", "III", "IV", "V"), states[case_id], strict=True))
+        met = {name for name, state in wanted.items() if state == "met"}
+        # the open-world assessment reproduces the generated states exactly
+        assert {c.criterion: c.status for c in result.bohan_peter.criteria} == wanted, case_id
+        # the OWL reasoner: criterion classes = the met criteria
+        owl_met = {n for n, cls in (("I", "BP1SymmetricalProximalWeakness"), ("II", "BP2RaisedMuscleEnzymes"), ("III", "BP3MyopathicEMG"), ("IV", "BP4AbnormalMuscleBiopsy"), ("V", "BP5TypicalSkinRash")) if cls in result.owl.classes}
+        assert owl_met == met, case_id
+        # SPARQL alone: the same met criteria
+        sparql_met = {n for n in ("I", "II", "III", "IV", "V") if by_id[case_id][n] == "true"}
+        assert sparql_met == met, case_id
+        # and the class follows the published rule
+        words = {"BPDefiniteDermatomyositis": "definite dermatomyositis", "BPProbableDermatomyositis": "probable dermatomyositis",
+                 "BPPossibleDermatomyositis": "possible dermatomyositis", "BPDefinitePolymyositisPattern": "definite polymyositis",
+                 "BPProbablePolymyositisPattern": "probable polymyositis", "BPPossiblePolymyositisPattern": "possible polymyositis"}  # fmt: skip
+        assert words.get(result.bohan_peter.supported_class or "") == expected_class(wanted), case_id
+        dm = by_id[case_id]["dermatomyositis"]
+        owl_dm = next((w.split()[0] for c, w in words.items() if c in result.owl.classes and "derm" in w), "none")
+        assert dm == owl_dm, case_id
+
+
+def test_reasoner_versions_are_recorded_per_run(combinations: tuple[EmbeddedStore, dict[str, tuple[str, ...]]]) -> None:
+    report = reason(combinations[0], "pellet")
+    assert report.reasoner.version.startswith("Pellet ")
+    # profiles depend on which criteria are met (2**5), times the two HPO variants, not on the cases
+    assert report.profiles <= 2 * 2**5
+    assert report.cases == 243
+
