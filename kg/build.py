@@ -7,6 +7,7 @@ changed one replaces only its own graph, and invalid files change nothing at all
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 from kg.catalog import ontology_files
 from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import KgError
-from kg.issues import Issue
+from kg.issues import Issue, Severity, display_path
 from kg.paths import ONTOLOGY_DIR, PROJECT_ROOT
 from kg.rdf.convert import convert_case
 from kg.rdf.vocab import KG, ONTOLOGY_GRAPH, XSD, case_graph
@@ -58,16 +59,24 @@ def load_ontology_quads(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
     return quads
 
 
+def ontology_checksum(ontology_dir: Path = ONTOLOGY_DIR) -> str:
+    """SHA-256 over the ontology files' bytes: blank nodes make graph comparison unstable."""
+    digest = hashlib.sha256()
+    for path in ontology_files(ontology_dir):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
-    """Replace the ontology graph when its content changed.
+    """Replace the ontology graph when its source files changed.
 
     :returns: True when the graph was (re)written.
     """
-    quads = load_ontology_quads(ontology_dir)
-    current = set(store.quads(ONTOLOGY_GRAPH))
-    if current == set(quads):
+    checksum = ontology_checksum(ontology_dir)
+    marker = Quad(ONTOLOGY_GRAPH, KG.sourceChecksum, Literal(checksum), ONTOLOGY_GRAPH)
+    if any(q == marker for q in store.quads(ONTOLOGY_GRAPH) if q.subject == ONTOLOGY_GRAPH):
         return False
-    store.replace_graph(ONTOLOGY_GRAPH, quads)
+    store.replace_graph(ONTOLOGY_GRAPH, [*load_ontology_quads(ontology_dir), marker])
     return True
 
 
@@ -115,44 +124,107 @@ def provenance_quads(result: ValidationResult, when: datetime) -> list[Quad]:
     return [Quad(graph, predicate, value, graph) for predicate, value in values]
 
 
-def write_cases(
-    store: Store, results: list[ValidationResult], *, replace: bool = True
-) -> BuildReport:
-    """Write valid cases, all in one transaction, skipping those whose file is unchanged.
+@dataclass
+class WritePlan:
+    """What a write will do, decided for the whole batch before anything is written."""
 
-    :param store: where to write.
-    :param results: validation results; any error aborts before writing.
+    report: BuildReport
+    pending: list[ValidationResult] = field(default_factory=list)
+    when: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def plan_writes(store: Store, results: list[ValidationResult], *, replace: bool) -> WritePlan:
+    """Judge the whole batch: which cases are new, changed or unchanged, and whether any is refused.
+
+    :param store: where the cases would be written.
+    :param results: validation results of the batch.
     :param replace: allow replacing a stored case whose file changed.
-    :raises InvalidCases: when any file has an error, or a changed case may not be replaced.
+    :returns: the plan; nothing is written.
+    :raises InvalidCases: when any file has an error, two files share a case id, or a changed
+        case may not be replaced. Every such problem of the batch is listed.
     """
     errors = [issue for r in results for issue in r.issues if issue.is_error]
     if errors or any(r.case is None for r in results):
         raise InvalidCases(errors)
-    report = BuildReport(warnings=[i for r in results for i in r.issues])
-    pending: dict[NamedNode, list[Quad]] = {}
-    when = datetime.now(UTC)
+    refused = _repeated_ids(results)
+    plan = WritePlan(BuildReport(warnings=[i for r in results for i in r.issues]))
     for result in results:
         case = result.case
         assert case is not None
         previous = stored_checksum(store, case.case_id)
         if previous == case.checksum:
-            report.unchanged.append(case.case_id)
-            continue
-        if previous is not None and not replace:
-            raise InvalidCases([_exists_issue(result)])
-        (report.replaced if previous else report.added).append(case.case_id)
-        pending[case_graph(case.case_id)] = convert_case(case) + provenance_quads(result, when)
-    if pending:
-        store.replace_graphs(pending)
-    return report
+            plan.report.unchanged.append(case.case_id)
+        elif previous is not None and not replace:
+            refused.append(_exists_issue(result))
+        else:
+            (plan.report.replaced if previous else plan.report.added).append(case.case_id)
+            plan.pending.append(result)
+    if refused:
+        raise InvalidCases(refused)
+    return plan
+
+
+def apply_plan(store: Store, plan: WritePlan, on_written: Callable[[str], None] | None = None) -> None:
+    """Write the planned cases, each in its own transaction.
+
+    One transaction per case bounds memory and lets a bulk add show progress; a crash part-way
+    leaves every case either wholly written or absent, and re-running the same add resumes,
+    since cases already written have the same checksum and are skipped.
+
+    :param store: where to write.
+    :param plan: a plan from :func:`plan_writes`.
+    :param on_written: called with each case id once it is committed.
+    """
+    for result in plan.pending:
+        assert result.case is not None
+        quads = convert_case(result.case) + provenance_quads(result, plan.when)
+        store.replace_graph(case_graph(result.case.case_id), quads)
+        if on_written:
+            on_written(result.case.case_id)
+
+
+def write_cases(
+    store: Store,
+    results: list[ValidationResult],
+    *,
+    replace: bool = True,
+    on_written: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Write valid cases, skipping those whose file is unchanged; an invalid batch writes nothing.
+
+    :param store: where to write.
+    :param results: validation results; any error aborts before writing.
+    :param replace: allow replacing a stored case whose file changed.
+    :param on_written: called with each case id once it is committed.
+    :raises InvalidCases: when any file has an error, or a changed case may not be replaced.
+    """
+    plan = plan_writes(store, results, replace=replace)
+    apply_plan(store, plan, on_written)
+    return plan.report
+
+
+def _repeated_ids(results: list[ValidationResult]) -> list[Issue]:
+    first: dict[str, Path] = {}
+    issues = []
+    for result in results:
+        assert result.case is not None
+        case_id = result.case.case_id
+        if case_id in first and first[case_id].resolve() != result.path.resolve():
+            line, column = result.case.doc.position(("id",))
+            issues.append(Issue(
+                display_path(result.path), line, column, "repeated-case-id", Severity.ERROR,
+                f"`{case_id}` is also the id of {display_path(first[case_id])} in this batch.",
+                "keep one file per case; give a different case its own id.",
+            ))  # fmt: skip
+        first.setdefault(case_id, result.path)
+    return issues
 
 
 def _exists_issue(result: ValidationResult) -> Issue:
-    from kg.issues import Severity, display_path
-
     assert result.case is not None
+    line, column = result.case.doc.position(("id",))
     return Issue(
-        display_path(result.path), 1, 1, "case-exists", Severity.ERROR,
+        display_path(result.path), line, column, "case-exists", Severity.ERROR,
         f"a different case `{result.case.case_id}` is already in the store.",
         "use --replace to overwrite it, or give this case another id.",
     )  # fmt: skip

@@ -94,7 +94,7 @@ def _check_hpo_finding(
         report.error(
             (*pointer, "hpo"), "unknown-hpo-id",
             f"`{finding['hpo']}` is not an HPO term in release {release.release}.",
-            f"did you mean {_format_suggestions(release.suggest(finding['label']))}?",
+            f"did you mean {_format_suggestions(_nearest(release, finding))}?",
         )  # fmt: skip
         return
     if term.is_obsolete:
@@ -113,6 +113,12 @@ def _check_hpo_finding(
             f"if you meant {term.name}, write `label: {term.name}`; "
             f"otherwise did you mean {nearest}?",
         )  # fmt: skip
+
+
+def _nearest(release: Any, finding: dict[str, Any]) -> list[Any]:
+    """Terms near the label the curator wrote, then near the id (a typo in the digits)."""
+    terms = [*release.suggest(finding["label"]), *release.suggest(finding["hpo"])]
+    return list({term.id: term for term in terms}.values())[:3]
 
 
 def _format_suggestions(terms: list[Any]) -> str:

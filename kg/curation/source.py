@@ -14,7 +14,12 @@ import yaml
 Pointer = tuple[str | int, ...]
 
 
-class _StringDateLoader(yaml.SafeLoader):
+# libyaml parses a case file about five times faster than the pure-Python parser, which matters
+# when a folder of hundreds of cases is validated; both give the same nodes and marks.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StringDateLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """A safe loader that leaves dates as strings: the schema, not YAML, decides their type."""
 
 
@@ -63,12 +68,16 @@ def parse_yaml(text: str, path: Path) -> SourceDocument:
     >>> doc.data, doc.position(("a", 0, "b"))
     ({'a': [{'b': 1}]}, (2, 8))
     """
-    node = yaml.compose(text, Loader=_StringDateLoader)
     doc = SourceDocument(path=path, data=None)
-    if node is None:
-        return doc
-    _record_positions(node, (), doc)
-    doc.data = yaml.load(text, Loader=_StringDateLoader)  # noqa: S506 - a SafeLoader subclass
+    loader = _StringDateLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return doc
+        _record_positions(node, (), doc)
+        doc.data = loader.construct_document(node)  # the same nodes: parsed once, not twice
+    finally:
+        loader.dispose()
     return doc
 
 

@@ -333,13 +333,15 @@ def _suggest_ids(hpo: Hpo, digits: str, n: int) -> list[str]:
 
 
 def _transpositions(digits: str) -> list[str]:
-    """Every string with two adjacent characters swapped.
+    """Every string with two adjacent characters swapped, rightmost swaps first (the leading
+    zeros of an HP id are rarely where the slip is).
 
-    >>> _transpositions("0025580")[-1]
+    >>> _transpositions("0025580")[0]
     '0025508'
     """
     swaps = (
-        digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :] for i in range(len(digits) - 1)
+        digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
+        for i in reversed(range(len(digits) - 1))
     )
     return [s for s in swaps if s != digits]
 
