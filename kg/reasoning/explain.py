@@ -43,7 +43,7 @@ class CaseExplanation:
 @cache
 def _query(name: str) -> NamedQuery:
     return parse_query_file(
-        Path(str(resources.files("kg.reasoning").joinpath("sparql", f"{name}.rq")))
+        Path(str(resources.files("kg.reasoning").joinpath("sparql").joinpath(f"{name}.rq")))
     )
 
 

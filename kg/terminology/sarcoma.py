@@ -29,6 +29,10 @@ BENIGN_NAME = re.compile(
     r"osteoma|chondroblastoma|desmoid|fibromatosis)\b",
     re.IGNORECASE,
 )
+# Nodes decided 'sarcoma' whose OncoTree name still reads benign, each for a stated reason.
+BENIGN_NAME_EXCEPTIONS = MappingProxyType(
+    {"MSCHW": "WHO 5th ed. renamed it malignant melanotic nerve sheath tumour (malignant)"}
+)
 
 
 @dataclass(frozen=True)
@@ -165,20 +169,21 @@ def _check_row(source: Path, decision: SarcomaDecision, tree: OncoTree) -> str:
 def _check_below_sarcoma(
     grouping: SarcomaGrouping, tree: OncoTree, root: SarcomaDecision
 ) -> list[str]:
-    """Everything under a sarcoma node inherits the decision, so none of it may be benign."""
+    """A sarcoma node, and everything under it (which inherits the decision), may not be benign."""
     problems = []
-    for node in tree.descendants(root.code):
+    for node in (tree.node(root.code), *tree.descendants(root.code)):
         below = grouping.decisions.get(node.code)
-        if below is not None and not below.is_sarcoma:
+        if node.code != root.code and below is not None and not below.is_sarcoma:
             problems.append(
                 f"{grouping.source}:{below.line}: {node.code} is 'not-sarcoma' but lies under "
                 f"{root.code}, decided 'sarcoma' on line {root.line}; decide the children of "
                 f"{root.code} one by one instead"
             )
-        elif BENIGN_NAME.search(node.name):
+        elif BENIGN_NAME.search(node.name) and node.code not in BENIGN_NAME_EXCEPTIONS:
+            what = "it" if node.code == root.code else f"its descendant {node.code}"
             problems.append(
-                f"{grouping.source}:{root.line}: {root.code} is 'sarcoma' but its descendant "
-                f"{node.code} ({node.name}) looks benign; decide the children one by one"
+                f"{grouping.source}:{root.line}: {root.code} is 'sarcoma' but {what} "
+                f"({node.name}) looks benign; fix the decision or decide the children one by one"
             )
     return problems
 

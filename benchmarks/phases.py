@@ -1,0 +1,299 @@
+"""The benchmark phases, each run in a fresh interpreter by :mod:`benchmarks.measure`.
+
+A phase reads its arguments as JSON, does one piece of work the way a user would (through the
+project's public functions, or through rdflib / raw pyoxigraph for the comparisons), and writes a
+JSON result. Inner timings come from wrapping the project's own stage functions with timers, so
+the measured code path is exactly the one ``kg build`` and ``kg reason`` run.
+
+Usage (by the runner): ``python -m benchmarks.phases NAME ARGS_JSON RESULT_PATH``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import resource
+import select
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+Result = dict[str, Any]
+STORE_WRITES = ("replace_graph", "replace_graphs", "update", "bulk_load", "load_graphs", "bulk_add")
+
+
+class Timings:
+    """Accumulated seconds and call counts per named stage."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a block under a stage name (nested stages are counted in both)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            self.calls[name] = self.calls.get(name, 0) + 1
+
+    def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ``function`` timed under ``name``."""
+
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.stage(name):
+                return function(*args, **kwargs)
+
+        return timed
+
+    def instrument(self, module: ModuleType, names: tuple[str, ...], prefix: str = "") -> None:
+        """Replace the named functions of a module (those it has) with timed wrappers."""
+        for name in names:
+            if hasattr(module, name):
+                setattr(module, name, self.wrap(prefix + name, getattr(module, name)))
+
+    def as_dict(self) -> Result:
+        """Seconds and calls per stage, rounded for the report."""
+        return {name: {"seconds": round(s, 4), "calls": self.calls[name]} for name, s in self.seconds.items()}
+
+
+class TimedStore:
+    """A store that times its write methods; everything else passes through unchanged."""
+
+    def __init__(self, store: Any, timings: Timings) -> None:
+        self._store = store
+        for name in STORE_WRITES:
+            if hasattr(store, name):
+                setattr(self, name, timings.wrap(f"store.{name}", getattr(store, name)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+# --- phases -------------------------------------------------------------------------------------
+
+
+def generate(args: Result) -> Result:
+    """Write the synthetic corpus."""
+    from benchmarks.generate import generate_corpus
+
+    started = time.perf_counter()
+    summary = generate_corpus(Path(args["cases"]), args["count"], seed=args["seed"], workers=args.get("workers", 2))
+    return {"seconds": time.perf_counter() - started, "bytes": summary.bytes, "dm_cases": summary.dm_cases}
+
+
+def build(args: Result) -> Result:
+    """Build a fresh store from the case files exactly as ``kg build`` does, timing each stage."""
+    import kg.build
+    from kg.store import EmbeddedStore
+
+    timings = Timings()
+    timings.instrument(kg.build, ("validate_all", "plan_writes", "apply_plan", "convert_case", "sync_ontology",
+                                  "validate_and_convert", "load_cases"))  # fmt: skip
+    started = time.perf_counter()
+    store = EmbeddedStore(Path(args["store"]))
+    report = kg.build.build_graph(TimedStore(store, timings), Path(args["cases"]))  # type: ignore[arg-type]
+    store.close()
+    seconds = time.perf_counter() - started
+    loaded = sum(t["seconds"] for n, t in timings.as_dict().items() if n.startswith("store."))
+    graphs = len(store.graphs())
+    quads = len(store._store)  # noqa: SLF001 - a count, not a code path the build uses
+    dumped = time.perf_counter()
+    store.dump(Path(args["dump"]))
+    return {"seconds": seconds, "cases": len(report.added), "graphs": graphs, "quads": quads,
+            "store_load_seconds": loaded, "stages": timings.as_dict(),
+            "dump_seconds": time.perf_counter() - dumped}  # fmt: skip
+
+
+def load_floor(args: Result) -> Result:
+    """Raw pyoxigraph: bulk-load the N-Quads the build produced into a fresh on-disk store."""
+    from pyoxigraph import RdfFormat, Store
+
+    started = time.perf_counter()
+    store = Store(args["store"])
+    store.bulk_load(path=args["dump"], format=RdfFormat.N_QUADS)
+    store.flush()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "quads": len(store)}
+
+
+def reason(args: Result) -> Result:
+    """Classify every case with one reasoner exactly as ``kg reason`` does, timing each stage."""
+    import kg.reasoning.reason as module
+    from kg.store import EmbeddedStore
+
+    timings = Timings()
+    timings.instrument(module, ("read_case_facts", "check_cases", "profile_of", "group_by_profile",
+                                "classify_profiles", "case_results", "case_quads"))  # fmt: skip
+    store = EmbeddedStore(Path(args["store"]))
+    started = time.perf_counter()
+    report = module.reason(TimedStore(store, timings), args["reasoner"])  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    store.close()
+    return {"seconds": seconds, "cases": report.cases, "profiles": report.profiles,
+            "reasoner": report.reasoner.version, "stages": timings.as_dict()}  # fmt: skip
+
+
+def _variants(cases: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """Every named query with its defaults, and again for one case where it takes a case."""
+    from kg.queries import load_catalogue
+
+    out = []
+    for name, query in load_catalogue().items():
+        out.append((f"{name}", query.bind({}), {}))
+        if any(p.name == "case" for p in query.parameters) and cases:
+            out.append((f"{name} (one case)", query.bind({"case": cases[0]}), {"case": cases[0]}))
+    return out
+
+
+def _run_oxigraph(store: Any, text: str) -> int:
+    """Run a query and read every value of every row, as a user's program would; return the rows."""
+    from pyoxigraph import QuerySolutions
+
+    result = store.query(text)
+    if not isinstance(result, QuerySolutions):
+        return 1
+    rows = 0
+    for solution in result:
+        for _ in solution:
+            pass
+        rows += 1
+    return rows
+
+
+def queries(args: Result) -> Result:
+    """Run every named query repeatedly in one process: the first run is cold, the rest warm."""
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore(Path(args["store"]), read_only=True)
+    out: Result = {}
+    for label, text, _ in _variants(args["cases"]):
+        runs, rows = [], 0
+        for _ in range(args["repeats"] + 1):
+            started = time.perf_counter()
+            rows = _run_oxigraph(store, text)
+            runs.append(time.perf_counter() - started)
+        out[label] = {"first": runs[0], "warm_median": statistics.median(runs[1:]), "rows": rows}
+    return out
+
+
+def query_cold(args: Result) -> Result:
+    """Open the store in a fresh process and run each named query once (a cold start)."""
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore(Path(args["store"]), read_only=True)
+    out: Result = {}
+    for label, text, _ in _variants(args["cases"]):
+        if label == args.get("only", label):
+            started = time.perf_counter()
+            _run_oxigraph(store, text)
+            out[label] = time.perf_counter() - started
+    return out
+
+
+def agreement(args: Result) -> Result:
+    """Count cases where the SPARQL formulation of Bohan and Peter and the reasoner agree."""
+    from kg.queries import find_query
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore(Path(args["store"]), read_only=True)
+    words = {"BPDefiniteDermatomyositis": "definite", "BPProbableDermatomyositis": "probable",
+             "BPPossibleDermatomyositis": "possible"}  # fmt: skip
+    sparql = {str(s["caseId"].value): str(s["dermatomyositis"].value) for s in store.query(find_query("bohan-peter-sparql").bind({}))}
+    reasoner: dict[str, str] = {}
+    text = (
+        "PREFIX kg: <https://w3id.org/dmkg/vocab/> SELECT ?id ?c WHERE { GRAPH ?g { ?case kg:caseId ?id } "
+        "GRAPH <https://w3id.org/dmkg/graph/inferred> { ?s kg:assessedCase ?case ; kg:reasonerClass ?c } }"
+    )
+    for solution in store.query(text):
+        local = str(solution["c"].value).rsplit("/", 1)[-1]
+        reasoner[str(solution["id"].value)] = words.get(local, "none")
+    agree = sum(reasoner.get(case, "none") == value for case, value in sparql.items())
+    return {"cases": len(sparql), "agree": agree, "sparql_dm": sum(v != "none" for v in sparql.values())}
+
+
+# --- rdflib, the in-memory alternative ------------------------------------------------------------
+
+
+def rdflib_compare(args: Result) -> Result:
+    """Load the same quads into an rdflib Dataset and run the same queries, each stopped at a limit.
+
+    Each query runs in a forked child (sharing the loaded graph copy-on-write), which reports every
+    run's time down a pipe as it finishes; the parent kills it at the time limit, so a query that
+    would run for hours costs ``timeout`` seconds and is reported as stopped.
+    """
+    import rdflib
+
+    limit = int(args["memory_limit_gb"] * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    started = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    try:
+        dataset.parse(args["dump"], format="nquads")
+    except MemoryError:
+        return {"load": "out of memory", "limit_gb": args["memory_limit_gb"]}
+    load = time.perf_counter() - started
+    out: Result = {"load_seconds": load, "quads": len(dataset), "queries": {}}
+    for label, text, _ in _variants(args["cases"]):
+        if label in args.get("skip", ()):
+            continue
+        out["queries"][label] = _timed_fork(lambda text=text: len(list(dataset.query(text))), args["repeats"] + 1, args["timeout"])
+        print(f"rdflib {label}: {out['queries'][label]}", file=sys.stderr, flush=True)  # noqa: T201
+    return out
+
+
+def _timed_fork(work: Callable[[], int], runs: int, timeout: float) -> Result:
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and exits
+        os.close(read_end)
+        for _ in range(runs):
+            started = time.perf_counter()
+            rows = work()
+            os.write(write_end, f"{time.perf_counter() - started} {rows}\n".encode())
+        os._exit(0)
+    os.close(write_end)
+    deadline, buffer = time.perf_counter() + timeout, b""
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
+            os.kill(child, signal.SIGKILL)
+            break
+        chunk = os.read(read_end, 4096)
+        if not chunk:
+            break
+        buffer += chunk
+    os.waitpid(child, 0)
+    os.close(read_end)
+    lines = [line.split() for line in buffer.decode().splitlines()]
+    times, rows = [float(t) for t, _ in lines], [int(r) for _, r in lines]
+    return {"first": times[0] if times else None, "warm_median": statistics.median(times[1:]) if len(times) > 1 else None,
+            "runs": len(times), "rows": rows[0] if rows else None, "stopped": len(times) < runs}  # fmt: skip
+
+
+PHASES: dict[str, Callable[[Result], Result]] = {
+    "generate": generate, "build": build, "load_floor": load_floor, "reason": reason,
+    "queries": queries, "query_cold": query_cold, "agreement": agreement,
+    "rdflib_compare": rdflib_compare,
+}  # fmt: skip
+
+
+def main() -> None:
+    """Run the phase named on the command line and write its JSON result."""
+    name, raw, result_path = sys.argv[1:4]
+    result = PHASES[name](json.loads(raw))
+    Path(result_path).write_text(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The cases in the store, as curators handle them: add a batch of files, remove, list, profile.
+
+Adding is where the promises to curators are kept: a batch is validated whole before anything is
+written (one bad file adds nothing, and every problem is reported), an unchanged file changes
+nothing, a different case under an existing id needs ``replace``, each case records who added it
+from which file with which checksum, and likely duplicates are reported for review, never merged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+from pyoxigraph import QuerySolutions
+
+from kg.build import BuildReport, apply_plan, case_files, plan_writes, repeated_ids
+from kg.curation.duplicates import CaseProfile, LikelyDuplicate, find_likely_duplicates
+from kg.curation.validate import ValidationResult, validate_file
+from kg.errors import CaseFileError, StoreError
+from kg.issues import Issue, Severity, display_path
+from kg.rdf.vocab import case_graph
+from kg.store.base import QueryResult, Store
+
+
+class CaseNotFound(StoreError):
+    """The store holds no case with the id asked for."""
+
+
+class ProgressSink(Protocol):
+    """Receives progress of a long batch, so a command line can draw a bar (or not)."""
+
+    def start(self, stage: str, total: int) -> None:
+        """A stage (``validate`` or ``write``) begins with this many items."""
+
+    def advance(self, stage: str) -> None:
+        """One more item of the stage is done."""
+
+
+class _Silent:
+    def start(self, stage: str, total: int) -> None:
+        """Ignore progress."""
+
+    def advance(self, stage: str) -> None:
+        """Ignore progress."""
+
+
+@dataclass
+class AddReport:
+    """What an add did: the build report, the files read, and likely duplicates to review."""
+
+    build: BuildReport
+    files: int
+    duplicates: list[Issue] = field(default_factory=list)
+
+
+def sparql(name: str) -> str:
+    """Return the text of one of the package's own queries (kg/sparql/<name>.rq)."""
+    return resources.files("kg").joinpath("sparql", f"{name}.rq").read_text("utf-8")
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Turn files and folders into the list of case files they name, in order, without repeats.
+
+    :param paths: case files, or folders whose ``*.yaml`` files are cases.
+    :returns: the case files.
+    :raises CaseFileError: when a path does not exist or a folder holds no case file.
+    """
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            inside = case_files(path)
+            if not inside:
+                raise CaseFileError(f"{path}: the folder holds no case file (*.yaml)")
+            found.update(dict.fromkeys(inside))
+        elif path.exists():
+            found[path] = None
+        else:
+            raise CaseFileError(f"{path}: no such file or folder")
+    return list(found)
+
+
+def validate_paths(files: list[Path], progress: ProgressSink | None = None) -> list[ValidationResult]:
+    """Validate a batch of files, with the batch rule that no two files share a case id.
+
+    :param files: the case files.
+    :param progress: told about each file validated.
+    :returns: one result per file; batch problems are added to the file they are about.
+    """
+    sink = progress or _Silent()
+    sink.start("validate", len(files))
+    results = []
+    for path in files:
+        results.append(validate_file(path))
+        sink.advance("validate")
+    for issue in repeated_ids([r for r in results if r.case is not None]):
+        next(r for r in results if display_path(r.path) == issue.path).issues.append(issue)
+    return results
+
+
+def add_cases(
+    store: Store, files: list[Path], *, replace: bool = False, progress: ProgressSink | None = None
+) -> AddReport:
+    """Validate a batch of case files and add it to the store: all files, or none.
+
+    :param store: where to add the cases.
+    :param files: the case files (see :func:`expand_paths`).
+    :param replace: allow a changed file to replace the stored case of the same id.
+    :param progress: told about each file validated and each case written.
+    :returns: what was added, replaced and left unchanged, and likely duplicates to review.
+    :raises InvalidCases: when any file has an error or would replace a case without ``replace``;
+        nothing is written then.
+    """
+    sink = progress or _Silent()
+    results = validate_paths(files, sink)
+    plan = plan_writes(store, results, replace=replace)
+    incoming = [r for r in plan.pending if r.case is not None]
+    pairs = find_likely_duplicates(
+        [CaseProfile.from_case(r.case) for r in incoming if r.case], stored_profiles(store)
+    )
+    sink.start("write", len(plan.pending))
+    apply_plan(store, plan, on_written=lambda _: sink.advance("write"))
+    by_id = {r.case.case_id: r for r in incoming if r.case}
+    return AddReport(plan.report, len(files), [duplicate_issue(p, by_id) for p in pairs])
+
+
+def duplicate_issue(pair: LikelyDuplicate, files: dict[str, ValidationResult]) -> Issue:
+    """Report a likely duplicate at the patient of the incoming case (a warning: never blocks).
+
+    :param pair: the two cases.
+    :param files: the incoming cases' validation results, by case id.
+    """
+    incoming = files.get(pair.second.case_id) or files[pair.first.case_id]
+    assert incoming.case is not None
+    line, column = incoming.case.doc.position(("patient",), key=True)
+    return Issue(
+        display_path(incoming.path), line, column, "likely-duplicate", Severity.WARNING,
+        pair.describe() + ".",
+        "review both papers; if they describe one patient, keep the primary report and mark the "
+        "other `report: type: secondary` with `primary_reference:`.",
+    )  # fmt: skip
+
+
+def stored_profiles(store: Store) -> list[CaseProfile]:
+    """Return the duplicate-detection profile of every stored case that states an age."""
+    rows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    people: dict[str, tuple[str, float]] = {}
+    for row in _solutions(store.query(sparql("case-profiles"))):
+        case_id = str(row["case"].value)
+        people[case_id] = (str(row["sex"].value), float(Decimal(row["age"].value)))
+        rows[case_id][str(row["kind"].value)].add(str(row["value"].value))
+    return [
+        CaseProfile(
+            case_id, sex, age, frozenset(rows[case_id]["tumour"]),
+            frozenset(rows[case_id]["finding"]), tuple(sorted(rows[case_id]["source"])),
+        )  # fmt: skip
+        for case_id, (sex, age) in sorted(people.items())
+    ]
+
+
+def _solutions(result: QueryResult) -> QuerySolutions:
+    if not isinstance(result, QuerySolutions):
+        raise StoreError("the store answered a SELECT query with something else")
+    return result
+
+
+def list_cases(store: Store) -> QueryResult:
+    """Return one row per stored case: publication, patient, tumours, findings, provenance."""
+    return store.query(sparql("case-list"))
+
+
+def remove_case(store: Store, case_id: str) -> None:
+    """Remove one case (its named graph) from the store.
+
+    :raises CaseNotFound: when the store holds no such case.
+    """
+    require_case(store, case_id)
+    store.drop_graph(case_graph(case_id))
+
+
+def require_case(store: Store, case_id: str) -> None:
+    """Check that the store holds a case.
+
+    :raises CaseNotFound: when it does not; the message says how to see what it holds.
+    """
+    if case_graph(case_id) not in store.graphs():
+        raise CaseNotFound(f"no case `{case_id}` in the store; `kg list` shows the stored cases")

@@ -1,0 +1,1 @@
+"""Case files: reading with positions, the format's schema, validation, timelines."""

@@ -1,0 +1,1 @@
+"""Case records to RDF: the vocabulary and pure conversion, no I/O."""

@@ -1,0 +1,1 @@
+"""Criteria reasoning: the only package that imports owlready2 (in engine.py)."""
