@@ -222,6 +222,16 @@ def agreement(args: Result) -> Result:
     return {"cases": len(sparql), "agree": agree, "sparql_dm": sum(v != "none" for v in sparql.values())}
 
 
+def dump(args: Result) -> Result:
+    """Write the whole store (cases, ontology, inferred graph) as N-Quads for the comparisons."""
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore(Path(args["store"]), read_only=True)
+    started = time.perf_counter()
+    store.dump(Path(args["dump"]))
+    return {"seconds": time.perf_counter() - started, "quads": len(store._store)}  # noqa: SLF001
+
+
 # --- rdflib, the in-memory alternative ------------------------------------------------------------
 
 
@@ -283,7 +293,7 @@ def _timed_fork(work: Callable[[], int], runs: int, timeout: float) -> Result:
 
 PHASES: dict[str, Callable[[Result], Result]] = {
     "generate": generate, "build": build, "load_floor": load_floor, "reason": reason,
-    "queries": queries, "query_cold": query_cold, "agreement": agreement,
+    "queries": queries, "query_cold": query_cold, "agreement": agreement, "dump": dump,
     "rdflib_compare": rdflib_compare,
 }  # fmt: skip
 

@@ -17,12 +17,14 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from kg.catalog import ontology_files
+from kg.curation.claims import validate_claims_dir
 from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import KgError
 from kg.issues import Issue, Severity, display_path
-from kg.paths import ONTOLOGY_DIR, PROJECT_ROOT
+from kg.paths import CLAIMS_DIR, ONTOLOGY_DIR, PROJECT_ROOT
+from kg.rdf.claims import convert_claims
 from kg.rdf.convert import convert_case
-from kg.rdf.vocab import KG, ONTOLOGY_GRAPH, XSD, case_graph
+from kg.rdf.vocab import CLAIMS_GRAPH, KG, ONTOLOGY_GRAPH, XSD, case_graph
 from kg.store.base import Store
 
 
@@ -42,6 +44,7 @@ class BuildReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     ontology_updated: bool = False
+    claims_updated: bool = False
     warnings: list[Issue] = field(default_factory=list)
 
 
@@ -146,7 +149,7 @@ def plan_writes(store: Store, results: list[ValidationResult], *, replace: bool)
     errors = [issue for r in results for issue in r.issues if issue.is_error]
     if errors or any(r.case is None for r in results):
         raise InvalidCases(errors)
-    refused = _repeated_ids(results)
+    refused = repeated_ids(results)
     plan = WritePlan(BuildReport(warnings=[i for r in results for i in r.issues]))
     for result in results:
         case = result.case
@@ -203,7 +206,15 @@ def write_cases(
     return plan.report
 
 
-def _repeated_ids(results: list[ValidationResult]) -> list[Issue]:
+def repeated_ids(results: list[ValidationResult]) -> list[Issue]:
+    """Report every file whose case id an earlier file of the batch already has.
+
+    Two files with one id would silently overwrite each other in the store, so a batch holding
+    them is refused.
+
+    :param results: validated files (with a parsed case) of one batch.
+    :returns: one issue per repeat, at the repeating file's `id:`.
+    """
     first: dict[str, Path] = {}
     issues = []
     for result in results:
@@ -230,12 +241,55 @@ def _exists_issue(result: ValidationResult) -> Issue:
     )  # fmt: skip
 
 
-def build_graph(store: Store, cases_dir: Path, ontology_dir: Path = ONTOLOGY_DIR) -> BuildReport:
-    """Load the ontology and every case of a folder into the store.
+def build_graph(
+    store: Store,
+    cases_dir: Path,
+    ontology_dir: Path = ONTOLOGY_DIR,
+    claims_dir: Path = CLAIMS_DIR,
+) -> BuildReport:
+    """Load the ontology, every case of a folder and the literature claims into the store.
 
-    :raises InvalidCases: when any case file is invalid (the store is left unchanged).
+    The claim files are checked before any case is written, so an invalid claim leaves the
+    store unchanged just as an invalid case does.
+
+    :raises InvalidCases: when any case or claim file is invalid (the store is left unchanged).
     """
     results = validate_all(case_files(cases_dir))
+    claims = claim_quads(claims_dir)
     report = write_cases(store, results)
     report.ontology_updated = sync_ontology(store, ontology_dir)
+    report.claims_updated = write_claims(store, claims)
     return report
+
+
+def claim_quads(claims_dir: Path = CLAIMS_DIR) -> list[Quad]:
+    """Validate every claim file of a folder and convert them to the claims graph's quads.
+
+    :raises InvalidCases: when any claim file has an error; nothing has been written.
+    """
+    results = validate_claims_dir(claims_dir)
+    errors = [issue for result in results for issue in result.issues if issue.is_error]
+    if errors or any(result.file is None for result in results):
+        raise InvalidCases(errors)
+    quads = [quad for result in results if result.file for quad in convert_claims(result.file)]
+    return list(dict.fromkeys(quads))
+
+
+def write_claims(store: Store, quads: list[Quad]) -> bool:
+    """Replace the claims graph in one transaction, unless it already holds exactly these quads.
+
+    :returns: True when the graph was (re)written.
+    """
+    if set(store.quads(CLAIMS_GRAPH)) == set(quads):
+        return False
+    store.replace_graph(CLAIMS_GRAPH, quads)
+    return True
+
+
+def build_claims(store: Store, claims_dir: Path = CLAIMS_DIR) -> bool:
+    """Load the literature claims of a folder into the claims graph, all or nothing.
+
+    :returns: True when the claims graph changed.
+    :raises InvalidCases: when any claim file is invalid (the store is left unchanged).
+    """
+    return write_claims(store, claim_quads(claims_dir))

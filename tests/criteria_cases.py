@@ -18,13 +18,23 @@ QUOTE = "synthetic case generated for criteria tests"
 
 
 def _finding(fid: str, hpo: str, label: str, status: str = "observed") -> dict[str, Any]:
-    return {"id": fid, "hpo": hpo, "label": label, "status": status, "at": "presentation", "evidence": QUOTE}
+    return {
+        "id": fid,
+        "hpo": hpo,
+        "label": label,
+        "status": status,
+        "at": "presentation",
+        "evidence": QUOTE,
+    }
 
 
 def _facts(criterion: str, state: str, variant: int) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {"findings": [], "labs": [], "investigations": []}
     if criterion == "I" and state == "met":
-        term = [("HP:0008997", "Proximal muscle weakness in upper limbs"), ("HP:0003701", "Proximal muscle weakness")][variant % 2]
+        term = [
+            ("HP:0008997", "Proximal muscle weakness in upper limbs"),
+            ("HP:0003701", "Proximal muscle weakness"),
+        ][variant % 2]
         out["findings"].append(_finding("weakness", *term))
     elif criterion == "I" and state == "not met":
         out["findings"].append(_finding("no-weakness", "HP:0001324", "Muscle weakness", "excluded"))
@@ -36,16 +46,30 @@ def _facts(criterion: str, state: str, variant: int) -> dict[str, list[dict[str,
                                 "at": "presentation", "evidence": QUOTE})  # fmt: skip
     elif criterion in ("III", "IV"):
         kind = "emg" if criterion == "III" else "muscle-biopsy"
-        item: dict[str, Any] = {"id": kind, "type": kind, "done": state != "undetermined", "at": "presentation", "evidence": QUOTE}
+        item: dict[str, Any] = {
+            "id": kind,
+            "type": kind,
+            "done": state != "undetermined",
+            "at": "presentation",
+            "evidence": QUOTE,
+        }
         if state == "undetermined":
             item["reason"] = "not done in this synthetic case"
         elif state == "met":
-            term = ("HP:0003458", "EMG: myopathic abnormalities") if criterion == "III" else [
-                ("HP:0100296", "Perifascicular muscle fiber atrophy"), ("HP:0003713", "Muscle fiber necrosis")][variant % 2]
+            term = (
+                ("HP:0003458", "EMG: myopathic abnormalities")
+                if criterion == "III"
+                else [
+                    ("HP:0100296", "Perifascicular muscle fiber atrophy"),
+                    ("HP:0003713", "Muscle fiber necrosis"),
+                ][variant % 2]
+            )
             item["findings"] = [_finding(f"{kind}-result", *term)]
         out["investigations"].append(item)
     elif criterion == "V" and state == "met":
-        term = [("HP:0030845", "Heliotrope rash of eyelid"), ("HP:0025508", "Gottron's papules")][variant % 2]
+        term = [("HP:0030845", "Heliotrope rash of eyelid"), ("HP:0025508", "Gottron's papules")][
+            variant % 2
+        ]
         out["findings"].append(_finding("rash", *term))
     elif criterion == "V" and state == "not met":
         out["findings"] += [
@@ -86,7 +110,9 @@ def write_combination_cases(folder: Path) -> dict[str, tuple[str, ...]]:
     written = {}
     for index, states in enumerate(all_combinations()):
         data = combination_case(states, index)
-        (folder / f"{data['id']}.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+        (folder / f"{data['id']}.yaml").write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8"
+        )
         written[data["id"]] = states
     return written
 
@@ -95,7 +121,13 @@ def expected_class(states: dict[str, str]) -> str | None:
     """The Bohan and Peter class by the published rule, straight from criteria.md."""
     muscle = sum(states[c] == "met" for c in ("I", "II", "III", "IV"))
     if states["V"] == "met":
-        return {0: None, 1: "possible dermatomyositis", 2: "probable dermatomyositis"}.get(muscle, "definite dermatomyositis")
+        return {0: None, 1: "possible dermatomyositis", 2: "probable dermatomyositis"}.get(
+            muscle, "definite dermatomyositis"
+        )
     if states["V"] == "not met":
-        return {4: "definite polymyositis", 3: "probable polymyositis", 2: "possible polymyositis"}.get(muscle)
+        return {
+            4: "definite polymyositis",
+            3: "probable polymyositis",
+            2: "possible polymyositis",
+        }.get(muscle)
     return None

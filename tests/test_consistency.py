@@ -78,9 +78,21 @@ def event_before_birth() -> list[Quad]:
 
 KINDS: dict[str, tuple[Callable[[], list[Quad]], str, str]] = {
     # kind: (injected quads, a fact the explanation must name, an axiom term it must name)
-    "observed-and-excluded": (observed_and_excluded, "injected-neck-flexor-weakness", "ObservedFinding"),
-    "biopsy-not-done-but-abnormal": (biopsy_not_done_but_abnormal, "investigation-not-done", "performed"),
-    "antibody-positive-and-negative": (antibody_positive_and_negative, "AntiJo1Antibody", "NegativeAntibodyResult"),
+    "observed-and-excluded": (
+        observed_and_excluded,
+        "injected-neck-flexor-weakness",
+        "ObservedFinding",
+    ),
+    "biopsy-not-done-but-abnormal": (
+        biopsy_not_done_but_abnormal,
+        "HP:0003713",
+        "InvestigationNotDone",
+    ),
+    "antibody-positive-and-negative": (
+        antibody_positive_and_negative,
+        "AntiJo1Antibody",
+        "NegativeAntibodyResult",
+    ),
     "event-before-birth": (event_before_birth, "injected-ancient-event", "latestDay"),
 }
 

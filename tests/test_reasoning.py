@@ -25,7 +25,9 @@ pytestmark = pytest.mark.java
 
 
 @pytest.fixture(scope="module")
-def reasoned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, ReasoningReport]]:
+def reasoned(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[EmbeddedStore, ReasoningReport]]:
     store = EmbeddedStore(tmp_path_factory.mktemp("reasoned"))
     build_graph(store, CASES_DIR)
     yield store, reason(store, "hermit")
@@ -46,13 +48,22 @@ def test_founding_case_bohan_peter(reasoned: tuple[EmbeddedStore, ReasoningRepor
     assert "BPDefiniteDermatomyositis" in result.owl.classes  # the reasoner's own inference
 
 
-def test_founding_case_eular_acr_without_biopsy(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+def test_founding_case_eular_acr_without_biopsy(
+    reasoned: tuple[EmbeddedStore, ReasoningReport],
+) -> None:
     (score,) = founding(reasoned[1]).eular  # no muscle biopsy: only the without-biopsy score
     assert score.score == 10.1
     assert score.iim_class == "definite IIM"
     assert score.subgroup == "dermatomyositis"
     present = {c.variable.key: c.weight for c in score.contributions if c.status == "present"}
-    assert present == {"age-40": 2.1, "proximal-upper": 0.7, "proximal-lower": 0.8, "heliotrope": 3.1, "gottron-papules": 2.1, "enzymes": 1.3}
+    assert present == {
+        "age-40": 2.1,
+        "proximal-upper": 0.7,
+        "proximal-lower": 0.8,
+        "heliotrope": 3.1,
+        "gottron-papules": 2.1,
+        "enzymes": 1.3,
+    }
     absent = {c.variable.key for c in score.contributions if c.status == "absent"}
     assert {"neck-flexors", "dysphagia", "anti-jo-1"} <= absent
 
@@ -63,15 +74,23 @@ def test_founding_case_pns_2004(reasoned: tuple[EmbeddedStore, ReasoningReport])
     assert "rule 1" in pns.rule and "5 years" in pns.rule
 
 
-def test_inferred_graph_records_reasoner_version_and_time(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+def test_inferred_graph_records_reasoner_version_and_time(
+    reasoned: tuple[EmbeddedStore, ReasoningReport],
+) -> None:
     store, _ = reasoned
-    values = {q.predicate.value.rsplit("/", 1)[-1]: q.object.value for q in store.quads(INFERRED_GRAPH) if q.subject.value.endswith("/run/hermit")}
+    values = {
+        q.predicate.value.rsplit("/", 1)[-1]: q.object.value
+        for q in store.quads(INFERRED_GRAPH)
+        if q.subject.value.endswith("/run/hermit")
+    }
     assert values["reasonerName"] == "hermit"
     assert values["reasonerVersion"].startswith("HermiT ")
     assert values["runAt"].startswith("20")
 
 
-def test_explain_and_named_queries_read_the_inferred_graph(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+def test_explain_and_named_queries_read_the_inferred_graph(
+    reasoned: tuple[EmbeddedStore, ReasoningReport],
+) -> None:
     store, _ = reasoned
     table = to_table(store.query(find_query("criteria-assessment").bind({"case": FOUNDING_CASE})))
     rows = [dict(zip(table.columns, row, strict=True)) for row in table.rows]
@@ -80,18 +99,26 @@ def test_explain_and_named_queries_read_the_inferred_graph(reasoned: tuple[Embed
     assert {r["supportedClass"] for r in rows} == {"definite dermatomyositis (Bohan and Peter)"}
     both = to_table(store.query(find_query("dm-classification").bind({"case": FOUNDING_CASE})))
     assert {row[1] for row in both.rows} == {"asserted", "inferred"}
-    inferred_only = to_table(store.query(find_query("dm-classification").bind({"case": FOUNDING_CASE, "source": "inferred"})))
+    inferred_only = to_table(
+        store.query(
+            find_query("dm-classification").bind({"case": FOUNDING_CASE, "source": "inferred"})
+        )
+    )
     assert {row[1] for row in inferred_only.rows} == {"inferred"}
 
 
-def test_no_discrepancy_for_the_founding_case(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:
+def test_no_discrepancy_for_the_founding_case(
+    reasoned: tuple[EmbeddedStore, ReasoningReport],
+) -> None:
     store, _ = reasoned
     table = to_table(store.query(find_query("discrepancies").bind({"case": FOUNDING_CASE})))
     assert table.rows == []
 
 
 @pytest.fixture(scope="module")
-def combinations(tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, dict[str, tuple[str, ...]]]:
+def combinations(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[EmbeddedStore, dict[str, tuple[str, ...]]]:
     folder = tmp_path_factory.mktemp("combinations")
     states = write_combination_cases(folder)
     store = EmbeddedStore(tmp_path_factory.mktemp("combination-store"))
@@ -115,7 +142,17 @@ def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
         # the open-world assessment reproduces the generated states exactly
         assert {c.criterion: c.status for c in result.bohan_peter.criteria} == wanted, case_id
         # the OWL reasoner: criterion classes = the met criteria
-        owl_met = {n for n, cls in (("I", "BP1SymmetricalProximalWeakness"), ("II", "BP2RaisedMuscleEnzymes"), ("III", "BP3MyopathicEMG"), ("IV", "BP4AbnormalMuscleBiopsy"), ("V", "BP5TypicalSkinRash")) if cls in result.owl.classes}
+        owl_met = {
+            n
+            for n, cls in (
+                ("I", "BP1SymmetricalProximalWeakness"),
+                ("II", "BP2RaisedMuscleEnzymes"),
+                ("III", "BP3MyopathicEMG"),
+                ("IV", "BP4AbnormalMuscleBiopsy"),
+                ("V", "BP5TypicalSkinRash"),
+            )
+            if cls in result.owl.classes
+        }
         assert owl_met == met, case_id
         # SPARQL alone: the same met criteria
         sparql_met = {n for n in ("I", "II", "III", "IV", "V") if by_id[case_id][n] == "true"}
@@ -124,16 +161,22 @@ def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
         words = {"BPDefiniteDermatomyositis": "definite dermatomyositis", "BPProbableDermatomyositis": "probable dermatomyositis",
                  "BPPossibleDermatomyositis": "possible dermatomyositis", "BPDefinitePolymyositisPattern": "definite polymyositis",
                  "BPProbablePolymyositisPattern": "probable polymyositis", "BPPossiblePolymyositisPattern": "possible polymyositis"}  # fmt: skip
-        assert words.get(result.bohan_peter.supported_class or "") == expected_class(wanted), case_id
+        assert words.get(result.bohan_peter.supported_class or "") == expected_class(wanted), (
+            case_id
+        )
         dm = by_id[case_id]["dermatomyositis"]
-        owl_dm = next((w.split()[0] for c, w in words.items() if c in result.owl.classes and "derm" in w), "none")
+        owl_dm = next(
+            (w.split()[0] for c, w in words.items() if c in result.owl.classes and "derm" in w),
+            "none",
+        )
         assert dm == owl_dm, case_id
 
 
-def test_reasoner_versions_are_recorded_per_run(combinations: tuple[EmbeddedStore, dict[str, tuple[str, ...]]]) -> None:
+def test_reasoner_versions_are_recorded_per_run(
+    combinations: tuple[EmbeddedStore, dict[str, tuple[str, ...]]],
+) -> None:
     report = reason(combinations[0], "pellet")
     assert report.reasoner.version.startswith("Pellet ")
     # profiles depend on which criteria are met (2**5), times the two HPO variants, not on the cases
     assert report.profiles <= 2 * 2**5
     assert report.cases == 243
-

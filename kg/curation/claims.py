@@ -106,7 +106,7 @@ def validate_claim_file(path: Path) -> ClaimValidation:
     try:
         doc = parse_yaml(path.read_text(encoding="utf-8"), path)
     except (OSError, UnicodeDecodeError) as error:
-        return ClaimValidation(path, None, [_file_issue(path, "unreadable-file", str(error))])
+        return ClaimValidation(path, None, [_file_issue(path, str(error))])
     except yaml.YAMLError as error:
         return ClaimValidation(path, None, [_syntax_issue(path, error)])
     report = Reporter(doc)
@@ -127,12 +127,12 @@ def validate_claim_file(path: Path) -> ClaimValidation:
     return ClaimValidation(path, claim_file, sorted(report.issues))
 
 
-def _file_issue(path: Path, rule: str, problem: str) -> Issue:
+def _file_issue(path: Path, problem: str) -> Issue:
     return Issue(
         display_path(path),
         1,
         1,
-        rule,
+        "unreadable-file",
         Severity.ERROR,
         f"cannot read the file: {problem}.",
         "check the path and that the file is UTF-8 text.",

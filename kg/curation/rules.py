@@ -106,7 +106,8 @@ def _check_hpo_finding(
         )  # fmt: skip
         return
     if finding["label"] != term.name:
-        nearest = _format_suggestions(release.suggest(finding["label"]))
+        others = [t for t in release.suggest(finding["label"]) if t.id != term.id]
+        nearest = _format_suggestions(others)
         report.error(
             (*pointer, "label"), "hpo-label-mismatch",
             f"`{finding['hpo']}` is labelled `{term.name}` in HPO, not `{finding['label']}`.",

@@ -28,14 +28,19 @@ def check_timeline(case: CaseFile, report: Reporter) -> None:
     if timeline is None:
         return
     ids = {event["id"] for event in case.events()}
+    roots = [e["id"] for e in case.events() if not any(d in e for d in DIRECTIONS)]
     if timeline["origin"] not in ids:
+        # The events without an anchor are the origin the curator meant; saying so is the fix,
+        # and reporting each of them as unanchored as well would only repeat this one mistake.
         report.error(
             ("timeline", "origin"), "unknown-origin",
             f"the origin `{timeline['origin']}` is not an event id.",
-            f"use one of: {', '.join(sorted(ids))}.",
+            f"use one of: {', '.join(roots or sorted(ids))}.",
         )  # fmt: skip
     for index, event in enumerate(case.events()):
-        _check_event(event, ("timeline", "events", index), ids, timeline["origin"], report)
+        origin = event["id"] if timeline["origin"] not in ids and event["id"] in roots else None
+        pointer: Pointer = ("timeline", "events", index)
+        _check_event(event, pointer, ids, origin or timeline["origin"], report)
     if report.has("unknown-anchor", "anchor-count", "unreadable-offset"):
         return
     cycle = find_cycle(case.placements())

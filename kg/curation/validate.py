@@ -30,6 +30,24 @@ Rule = Callable[[CaseFile, Reporter], None]
 PLACEHOLDER = "TODO"
 STARTER = "start from `kg case new` or cases/merry-2020-lms.yaml."
 PROVENANCE_FIELDS = ("provenance", "curator", "date", "status")
+TYPE_NAMES = {
+    "number": "a number", "integer": "a whole number", "string": "text",
+    "boolean": "true or false", "array": "a list", "object": "a mapping of fields", "1": "1",
+}  # fmt: skip
+FORMAT_HINTS = {
+    "id": "write lower-case letters, digits and hyphens, starting with a letter or digit.",
+    "hpo": "write an HPO id: HP: and seven digits, e.g. HP:0025508.",
+    "uberon": "write an UBERON id: UBERON: and seven digits, e.g. UBERON:0002048.",
+    "oncotree": "write an OncoTree code in capitals, e.g. LMS.",
+    "loinc": "write a LOINC code: digits, a hyphen and a check digit, e.g. 2157-6.",
+    "pmid": 'write the PubMed id as digits in quotes, e.g. "32864095".',
+    "doi": "write the DOI without its https://doi.org/ prefix, e.g. 10.1186/s13569-020-00140-w.",
+    "pmcid": "write PMC and digits, e.g. PMC7448451.",
+    "titre": 'write the titre as 1: and a number, in quotes, e.g. "1:160".',
+    "chebi": "write a ChEBI id: CHEBI: and digits, e.g. CHEBI:28748.",
+    "date": "write the date as YYYY-MM-DD, e.g. 2026-11-23.",
+    "title": "write the publication's title.",
+}  # fmt: skip
 
 
 @dataclass
@@ -60,13 +78,9 @@ def validate_file(path: Path) -> ValidationResult:
     :returns: the parsed case (None when unreadable or schema-invalid) and every issue found.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        issue = Issue(
-            display_path(path), 1, 1, "unreadable-file", Severity.ERROR,
-            f"cannot read the file: {error}.", "check the path and that the file is UTF-8 text.",
-        )  # fmt: skip
-        return ValidationResult(path, None, [issue])
+        return ValidationResult(path, None, [_unreadable_issue(path, error)])
     try:
         doc = parse_yaml(text, path)
     except yaml.YAMLError as error:
@@ -83,6 +97,18 @@ def validate_file(path: Path) -> ValidationResult:
     for rule in RULES:
         rule(case, report)
     return ValidationResult(path, case, sorted(report.issues))
+
+
+def _unreadable_issue(path: Path, error: OSError | UnicodeDecodeError) -> Issue:
+    if isinstance(error, OSError):
+        message, fix, line, column = f"cannot read the file: {error}.", "check the path.", 1, 1
+    else:
+        before = error.object[: error.start]
+        line, column = before.count(b"\n") + 1, error.start - before.rfind(b"\n")
+        byte = error.object[error.start : error.start + 1]
+        message = f"the byte {byte!r} is not UTF-8 text (the file was saved in another encoding)."
+        fix = "save the file as UTF-8, or retype the character here (often a curly quote or dash)."
+    return Issue(display_path(path), line, column, "unreadable-file", Severity.ERROR, message, fix)
 
 
 def _syntax_issue(path: Path, error: yaml.YAMLError) -> Issue:
@@ -197,15 +223,18 @@ def _explain_missing(
 def _explain_value(error: jsonschema.ValidationError, pointer: Pointer, where: str) -> SchemaProblem:
     if error.validator in ("type", "const"):
         expected = error.schema.get("type", error.schema.get("const"))
-        message = f"`{where}` is {error.instance!r}: {error.message}."
-        return "wrong-type", pointer, message, f"write a value of type {expected}.", False
+        kind = TYPE_NAMES.get(str(expected), repr(expected))
+        message = f"`{where}` is {error.instance!r}, not {kind}."
+        return "wrong-type", pointer, message, f"write {kind} here (see docs/curation.md).", False
     if error.validator == "enum":
         choices = ", ".join(map(str, error.schema["enum"]))
         message = f"`{where}` is {error.instance!r}, not an allowed value."
         return "invalid-value", pointer, message, f"use one of: {choices}.", False
     if error.validator in ("pattern", "minLength", "format"):
-        fix = error.schema.get("description", "see docs/curation.md for the field's format.")
-        return "invalid-format", pointer, f"`{where}` is {error.instance!r}: wrong format.", fix, False
+        hint = FORMAT_HINTS.get(str(pointer[-1]) if pointer else "")
+        fix = hint or error.schema.get("description", "see docs/curation.md for the format.")
+        message = f"`{where}` is {error.instance!r}, which is not in the field's format."
+        return "invalid-format", pointer, message, fix, False
     fix = error.schema.get("description", "see docs/curation.md for the field's format.")
     return "invalid-value", pointer, f"`{where}`: {error.message}.", fix, False
 

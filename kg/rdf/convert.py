@@ -44,13 +44,15 @@ class _Emitter:
 def typed(value: Any, datatype: NamedNode) -> Literal | None:
     """Return a typed literal, or None for a missing value.
 
-    >>> typed(11.4, XSD.decimal).value, typed(None, XSD.decimal)
-    ('11.4', None)
+    >>> typed(11.4, XSD.decimal).value, typed(200, XSD.decimal).value, typed(None, XSD.decimal)
+    ('11.4', '200', None)
     """
     if value is None:
         return None
     if datatype == XSD.decimal:
-        return Literal(str(Decimal(str(value)).normalize()), datatype=datatype)
+        # Fixed-point: normalize() alone gives "2E+2", which is not an xsd:decimal lexical form,
+        # and SPARQL engines then treat the value as invalid (comparisons come back unbound).
+        return Literal(format(Decimal(str(value)).normalize(), "f"), datatype=datatype)
     if datatype == XSD.boolean:
         return Literal("true" if value else "false", datatype=datatype)
     return Literal(str(value), datatype=datatype)

@@ -169,6 +169,7 @@ KG_OBJECT_PROPERTIES = [
     "anchor",
     "responseTo",
     "claimSource",
+    "claimCitedIn",  # proposed by the literature-claims task, see docs/claims.md
 ]
 
 KG_DATA_PROPERTIES = [
@@ -260,6 +261,11 @@ KG_DATA_PROPERTIES = [
     "statisticValue",
     "intervalLow",
     "intervalHigh",
+    # proposed by the literature-claims task, see docs/claims.md
+    "intervalKind",
+    "claimUnit",
+    "claimPopulation",
+    "citedAs",
 ]
 
 KG_INFERENCE_PROPERTIES = [

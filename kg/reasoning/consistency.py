@@ -10,13 +10,15 @@ axioms:
   by a datatype restriction on its latest day.
 Facts that cannot take part in a conflict (a finding at an event with no exclusion, an antibody
 tested once) are left out, and cases are checked in batches; a failing batch is split until the
-culprit case is found, and Pellet then explains it: the facts and the axiom they break.
+culprit case is found, and each group of its facts is then checked alone to name the facts and
+the axiom they break.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
@@ -101,30 +103,64 @@ def _birth_axiom(event: NamedNode, earliest_birth: int) -> Iterator[Triple]:
     yield Triple(event, RDF.type, restriction)
 
 
+@dataclass(frozen=True)
+class ConflictGroup:
+    """An axiom, as triples, and the facts (each with its triples) that could break it."""
+
+    axiom: str
+    axiom_triples: tuple[Triple, ...]
+    facts: tuple[tuple[str, tuple[Triple, ...]], ...]
+
+    @property
+    def triples(self) -> list[Triple]:
+        """The axiom's triples and every fact's."""
+        return [*self.axiom_triples, *(t for _, fact in self.facts for t in fact)]
+
+
+def conflict_groups(facts: CaseFacts) -> list[ConflictGroup]:
+    """Group one case's possibly conflicting facts; each group is checked on its own to explain."""
+    case = _n(facts.case)
+    return [
+        *_exclusion_groups(case, facts),
+        *_antibody_groups(facts),
+        *_undone_investigation_groups(facts),
+        *_birth_groups(facts),
+    ]
+
+
 def conflict_triples(facts: CaseFacts) -> list[Triple]:
     """The ABox of one case's possibly conflicting facts, with the case's own node IRIs."""
-    case = _n(facts.case)
-    out = [Triple(case, RDF.type, KG.Case)]
-    exclusions = {(f.term, f.event) for f in facts.findings if f.excluded and f.event}
-    excluded_events = {event for _, event in exclusions}
-    for term, event in sorted(exclusions):
-        out += _exclusion_axiom(case, term, event)
-    for finding in facts.findings:
-        if not finding.excluded and finding.event in excluded_events:
-            node = _n(finding.node)
-            out += [Triple(case, KG.hasFinding, node), Triple(node, RDF.type, KG.ObservedFinding),
-                    Triple(node, RDF.type, obo_iri(finding.term)), Triple(node, KG.atEvent, _n(finding.event))]  # fmt: skip
-    out += _antibody_triples(facts)
-    out += _undone_investigation_triples(facts)
-    out += _birth_triples(facts)
-    return out
+    groups = conflict_groups(facts)
+    if not groups:
+        return []
+    return [Triple(_n(facts.case), RDF.type, KG.Case)] + [t for g in groups for t in g.triples]
 
 
-def _antibody_triples(facts: CaseFacts) -> list[Triple]:
+def _exclusion_groups(case: NamedNode, facts: CaseFacts) -> Iterator[ConflictGroup]:
+    exclusions = sorted(
+        {(f.term, f.event, f.node) for f in facts.findings if f.excluded and f.event}
+    )
+    for term, event, node in exclusions:
+        observed = [f for f in facts.findings if not f.excluded and f.event == event]
+        if not observed:
+            continue
+        units = []
+        for finding in observed:
+            f = _n(finding.node)
+            units.append((f"{finding.node} ({finding.term}, observed at {event})", (
+                Triple(case, KG.hasFinding, f), Triple(f, RDF.type, KG.ObservedFinding),
+                Triple(f, RDF.type, obo_iri(finding.term)), Triple(f, KG.atEvent, _n(event)))))  # fmt: skip
+        axiom = (
+            f"excluded finding {node} ({term}) asserts: {facts.case} SubClassOf hasFinding only "
+            f"not (ObservedFinding and {obo_iri(term).value} and atEvent value {event})"
+        )
+        yield ConflictGroup(axiom, tuple(_exclusion_axiom(case, term, event)), tuple(units))
+
+
+def _antibody_groups(facts: CaseFacts) -> Iterator[ConflictGroup]:
     grouped: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     for antibody, result, event in facts.antibodies:
         grouped[(antibody, event)].add(result)
-    out = []
     for (antibody, event), results in sorted(grouped.items(), key=str):
         if len(results) < 2:
             continue
@@ -132,41 +168,50 @@ def _antibody_triples(facts: CaseFacts) -> list[Triple]:
         node = _n(
             f"{facts.case}/antibody-status/{local}/{(event or 'unplaced').rsplit('/', 1)[-1]}"
         )
-        out += [Triple(node, RDF.type, KG.AntibodyResult)]
-        out += [Triple(node, KG.antibodyResult, Literal(result)) for result in sorted(results)]
-    return out
+        units = tuple(
+            (f"{local} {r} at {event}", (Triple(node, KG.antibodyResult, Literal(r)),))
+            for r in sorted(results)
+        )
+        axiom = f"{KG.PositiveAntibodyResult.value} DisjointWith {KG.NegativeAntibodyResult.value}"
+        yield ConflictGroup(axiom, (Triple(node, RDF.type, KG.AntibodyResult),), units)
 
 
-def _undone_investigation_triples(facts: CaseFacts) -> list[Triple]:
-    out = []
+def _undone_investigation_groups(facts: CaseFacts) -> Iterator[ConflictGroup]:
     for kind, items in (("MuscleBiopsy", facts.muscle_biopsy), ("Electromyography", facts.emg)):
         for index, item in enumerate(items):
             if item.performed or not item.results:
                 continue
             node = _n(f"{facts.case}/investigation-not-done/{kind}/{index}")
-            out += [Triple(node, RDF.type, getattr(KG, kind)),
-                    Triple(node, KG.performed, Literal("false", datatype=XSD.boolean))]  # fmt: skip
+            base = (Triple(node, RDF.type, getattr(KG, kind)),
+                    Triple(node, KG.performed, Literal("false", datatype=XSD.boolean)))  # fmt: skip
+            units = []
             for j, term in enumerate(sorted(item.results)):
                 result = _n(f"{node.value}/result/{j}")
-                out += [
-                    Triple(node, KG.hasResultFinding, result),
-                    Triple(result, RDF.type, obo_iri(term)),
-                ]
-    return out
+                units.append((f"{kind} not done, with result {term}", (
+                    Triple(node, KG.hasResultFinding, result), Triple(result, RDF.type, obo_iri(term)))))  # fmt: skip
+            axiom = f"{KG.InvestigationNotDone.value} SubClassOf hasResultFinding max 0 (performed value false)"
+            yield ConflictGroup(axiom, base, tuple(units))
 
 
-def _birth_triples(facts: CaseFacts) -> list[Triple]:
+def _birth_groups(facts: CaseFacts) -> Iterator[ConflictGroup]:
     anchor = facts.events.get(facts.age_event or "")
     if facts.age is None or anchor is None or anchor.earliest is None:
-        return []
+        return
     earliest_birth = anchor.earliest - int((facts.age + 1) * DAYS_PER_YEAR_MAX)
-    out = []
     for event in facts.events.values():
-        if event.latest is not None:
-            node = _n(event.node)
-            out.append(Triple(node, KG.latestDay, Literal(str(event.latest), datatype=XSD.integer)))
-            out += _birth_axiom(node, earliest_birth)
-    return out
+        if event.latest is None:
+            continue
+        node = _n(event.node)
+        fact = Triple(node, KG.latestDay, Literal(str(event.latest), datatype=XSD.integer))
+        axiom = (
+            f"{event.node} Type latestDay only xsd:integer[>= {earliest_birth}] "
+            f"(born after day {earliest_birth}: age {facts.age:g} at {anchor.node})"
+        )
+        yield ConflictGroup(
+            axiom,
+            tuple(_birth_axiom(node, earliest_birth)),
+            ((f"{event.node} latestDay {event.latest}", (fact,)),),
+        )
 
 
 def _is_consistent(tbox: list[Triple], abox: list[Triple], reasoner: Reasoner) -> bool:
@@ -181,7 +226,7 @@ def find_inconsistent(facts: dict[str, CaseFacts], reasoner: Reasoner) -> list[s
     """Return the cases the reasoner finds inconsistent (checked in batches, split on failure)."""
     tbox = tbox_triples(skip=SKIPPED_MODULES)
     candidates = {case: conflict_triples(f) for case, f in sorted(facts.items())}
-    candidates = {case: abox for case, abox in candidates.items() if len(abox) > 1}
+    candidates = {case: abox for case, abox in candidates.items() if abox}
     culprits: list[str] = []
     names = list(candidates)
     pending = [names[i : i + BATCH_SIZE] for i in range(0, len(names), BATCH_SIZE)]
@@ -197,16 +242,37 @@ def find_inconsistent(facts: dict[str, CaseFacts], reasoner: Reasoner) -> list[s
     return sorted(culprits)
 
 
-def explain(facts: CaseFacts) -> str:
-    """Ask Pellet to explain why one case is inconsistent (its axioms and the case's facts)."""
+def explain(facts: CaseFacts, reasoner: Reasoner) -> str:
+    """Name the facts and axioms of an inconsistent case: each conflict group is checked alone."""
     tbox = tbox_triples(skip=SKIPPED_MODULES)
-    try:
-        run_reasoner(tbox + conflict_triples(facts), "pellet", explain=True)
-    except InconsistentOntology as error:
-        text = error.explanation
-        start = text.find("This is the output of `pellet explain`")
-        return text[start:] if start >= 0 else text
-    return "Pellet found no inconsistency (the other reasoner did)."
+    case = Triple(_n(facts.case), RDF.type, KG.Case)
+    groups = conflict_groups(facts)
+    units = [(str(index), tuple(group.triples)) for index, group in enumerate(groups)]
+    lines = []
+    for index in _narrow(tbox, [case], units, reasoner):
+        group = groups[int(index)]
+        lines.append(f"  axiom broken: {group.axiom}")
+        culprits = _narrow(tbox, [case, *group.axiom_triples], list(group.facts), reasoner)
+        lines += [f"    conflicting fact: {name}" for name in culprits]
+    return "\n".join(lines) or "  the conflict involves several groups of facts together"
+
+
+def _narrow(
+    tbox: list[Triple],
+    base: list[Triple],
+    units: list[tuple[str, tuple[Triple, ...]]],
+    reasoner: Reasoner,
+) -> list[str]:
+    """Split the facts of an inconsistent group until each inconsistent part is one fact."""
+    if len(units) <= 1:
+        return [name for name, _ in units]
+    middle = len(units) // 2
+    found = []
+    for part in (units[:middle], units[middle:]):
+        if not _is_consistent(tbox, base + [t for _, fact in part for t in fact], reasoner):
+            found += _narrow(tbox, base, part, reasoner)
+    # a conflict that needs facts from both halves together: report the whole set
+    return found or [name for name, _ in units]
 
 
 def check_cases(facts: dict[str, CaseFacts], reasoner: Reasoner) -> None:
@@ -220,4 +286,4 @@ def check_cases(facts: dict[str, CaseFacts], reasoner: Reasoner) -> None:
         others = (
             f" ({len(culprits) - 1} more case(s) also inconsistent)" if len(culprits) > 1 else ""
         )
-        raise Inconsistency(first.case_id + others, explain(first))
+        raise Inconsistency(first.case_id + others, explain(first, reasoner))

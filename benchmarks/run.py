@@ -1,0 +1,156 @@
+"""Run the benchmark at several corpus sizes and write benchmarks/RESULTS.md.
+
+For each size, in a fresh working folder and a fresh store: generate the corpus, build the store
+from the case files, bulk-load the same quads with raw pyoxigraph (the floor), classify every case
+with each reasoner, run every named query cold and warm, check the SPARQL formulation of Bohan and
+Peter against the reasoner, and do the same loading and querying with an rdflib in-memory Dataset.
+Every phase runs in its own process (:mod:`benchmarks.measure`), so peak memory is per phase.
+
+Usage::
+
+    python -m benchmarks.run --sizes 1000 10000 100000
+
+Results of each size are kept as JSON in ``benchmarks/results/`` and RESULTS.md is rendered from
+all of them, so sizes can be run separately (``--sizes 100000`` later adds its column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import case_id
+from benchmarks.measure import PhaseRun, run_phase
+from benchmarks.report import machine_info, render
+
+HERE = Path(__file__).resolve().parent
+RESULTS_DIR = HERE / "results"
+RESULTS_MD = HERE / "RESULTS.md"
+REASONERS = ("pellet", "hermit")  # hermit last: its inferred graph is the one queries read
+
+
+def _log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)  # noqa: T201
+
+
+def _phase(name: str, args: dict[str, Any], options: argparse.Namespace, timeout: float) -> dict[str, Any]:
+    run = run_phase(name, args, timeout=timeout, log=options.log)
+    _log(f"  {name}: {run.status} in {run.wall_seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+    return _record(run)
+
+
+def _record(run: PhaseRun) -> dict[str, Any]:
+    return asdict(run)
+
+
+def drop_caches() -> bool:
+    """Ask the kernel to drop the page cache, so a cold query reads from disk (needs root)."""
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as handle:
+            handle.write("1\n")
+    except OSError:
+        return False
+    return True
+
+
+def benchmark_size(size: int, options: argparse.Namespace) -> dict[str, Any]:
+    """Run every phase at one corpus size and return the measurements."""
+    work = options.workdir / f"n{size}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    paths = {name: str(work / name) for name in ("cases", "store", "floor", "asserted.nq", "full.nq")}
+    sample = [case_id(size // 2)]
+    out: dict[str, Any] = {"size": size, "seed": options.seed, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    _log(f"size {size}: {work}")
+    out["generate"] = _phase("generate", {"cases": paths["cases"], "count": size, "seed": options.seed}, options, 7200)
+    out["build"] = _phase("build", {"cases": paths["cases"], "store": paths["store"], "dump": paths["asserted.nq"]}, options, options.build_timeout)
+    if not out["build"]["status"] == "ok":
+        return out
+    out["load_floor"] = _phase("load_floor", {"store": paths["floor"], "dump": paths["asserted.nq"]}, options, 3600)
+    shutil.rmtree(paths["floor"], ignore_errors=True)
+    out["reason"] = {}
+    for reasoner in options.reasoners:
+        out["reason"][reasoner] = _phase("reason", {"store": paths["store"], "reasoner": reasoner}, options, options.reason_timeout)
+    out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
+    out["queries"] = _phase("queries", {"store": paths["store"], "cases": sample, "repeats": options.repeats}, options, 7200)
+    out["cold"] = _cold_queries(paths["store"], sample, list(out["queries"]["result"]), options)
+    out["rdflib"] = _rdflib(paths, sample, out, options)
+    if not options.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _cold_queries(store: str, sample: list[str], labels: list[str], options: argparse.Namespace) -> dict[str, Any]:
+    """Each query in a fresh process after dropping the page cache; the median of a few such runs."""
+    cold: dict[str, Any] = {"dropped_page_cache": True, "queries": {}}
+    for label in labels:
+        times = []
+        for _ in range(options.cold_repeats):
+            cold["dropped_page_cache"] &= drop_caches()
+            run = run_phase("query_cold", {"store": store, "cases": sample, "only": label}, timeout=600, log=options.log)
+            if run.ok:
+                times.append(run.result[label])
+        cold["queries"][label] = {"median": statistics.median(times) if times else None, "runs": len(times)}
+    _log(f"  cold queries: {len(labels)} x {options.cold_repeats} runs")
+    return cold
+
+
+def _rdflib(paths: dict[str, str], sample: list[str], out: dict[str, Any], options: argparse.Namespace) -> dict[str, Any]:
+    """Dump the reasoned store and give the same quads and queries to rdflib, within limits."""
+    dump = run_phase("dump", {"store": paths["store"], "dump": paths["full.nq"]}, timeout=3600, log=options.log)
+    quads = dump.result.get("quads", 0)
+    if quads > options.rdflib_max_quads:
+        return {"status": "not run", "quads": quads,
+                "reason": f"{quads:,} quads exceed --rdflib-max-quads {options.rdflib_max_quads:,}: "
+                          "at the memory per quad measured at smaller sizes, rdflib would need more memory than this machine has"}  # fmt: skip
+    args = {"dump": paths["full.nq"], "cases": sample, "repeats": options.repeats, "timeout": options.query_timeout,
+            "memory_limit_gb": options.rdflib_memory_gb}  # fmt: skip
+    limit = options.rdflib_load_timeout + 20 * (options.query_timeout + 5)
+    return _phase("rdflib_compare", args, options, limit)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description="Benchmark the knowledge graph at realistic scale.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/kg-benchmark"))
+    parser.add_argument("--repeats", type=int, default=5, help="warm runs per query (median)")
+    parser.add_argument("--cold-repeats", type=int, default=3, help="cold runs per query (median)")
+    parser.add_argument("--query-timeout", type=float, default=60.0, help="seconds before an rdflib query is stopped")
+    parser.add_argument("--reasoners", nargs="+", default=list(REASONERS))
+    parser.add_argument("--build-timeout", type=float, default=7200.0)
+    parser.add_argument("--reason-timeout", type=float, default=3600.0)
+    parser.add_argument("--rdflib-max-quads", type=int, default=8_000_000)
+    parser.add_argument("--rdflib-memory-gb", type=float, default=16.0)
+    parser.add_argument("--rdflib-load-timeout", type=float, default=1800.0)
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--output", type=Path, default=RESULTS_MD)
+    parser.add_argument("--keep", action="store_true", help="keep the corpus and stores")
+    parser.add_argument("--render-only", action="store_true", help="rewrite RESULTS.md from saved results")
+    options = parser.parse_args(argv)
+    options.results_dir.mkdir(parents=True, exist_ok=True)
+    options.log = options.workdir / "benchmark.log"
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    if not options.render_only:
+        meta = machine_info()
+        for size in options.sizes:
+            result = benchmark_size(size, options)
+            result["machine"] = meta
+            result["command"] = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
+            (options.results_dir / f"n{size}.json").write_text(json.dumps(result, indent=1, default=str))
+    saved = [json.loads(p.read_text()) for p in sorted(options.results_dir.glob("n*.json"))]
+    options.output.write_text(render(sorted(saved, key=lambda r: r["size"])))
+    _log(f"wrote {options.output}")
+
+
+if __name__ == "__main__":
+    main()
