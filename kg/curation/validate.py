@@ -235,7 +235,10 @@ def _explain_value(error: jsonschema.ValidationError, pointer: Pointer, where: s
         fix = hint or error.schema.get("description", "see docs/curation.md for the format.")
         message = f"`{where}` is {error.instance!r}, which is not in the field's format."
         return "invalid-format", pointer, message, fix, False
-    fix = error.schema.get("description", "see docs/curation.md for the field's format.")
+    if error.validator in ("minimum", "maximum", "minItems", "maxItems"):
+        fix = f"check the value against the paper ({error.validator}: {error.validator_value})."
+    else:
+        fix = error.schema.get("description", "see docs/curation.md for the field's values.")
     return "invalid-value", pointer, f"`{where}`: {error.message}.", fix, False
 
 

@@ -143,9 +143,29 @@ def wait_until_answers(server: RunningServer, timeout: float) -> None:
     raise StoreError(f"{server.name} did not answer within {timeout:.0f} s:\n{server.log()}")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to stop this server when its parent dies.
+
+    A test run that is killed outright never reaches its cleanup; without this its servers
+    would keep running, holding ports and temporary directories.
+    """
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def _launch(command: list[str], directory: Path) -> subprocess.Popen[bytes]:
+    linux = sys.platform.startswith("linux")
     with (directory / "server.log").open("wb") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=directory)
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=directory,
+            preexec_fn=_die_with_parent if linux else None,  # only prctl: safe before exec
+        )  # fmt: skip
 
 
 def start_oxigraph(timeout: float = 30.0) -> RunningServer:

@@ -23,7 +23,6 @@ from typing import Any
 
 from pyoxigraph import (
     BlankNode,
-    Literal,
     NamedNode,
     QueryBoolean,
     QueryResultsFormat,
@@ -68,6 +67,7 @@ class Reply:
 def term_json(term: Any) -> dict[str, Any]:
     """Return a term in SPARQL 1.1 JSON results form.
 
+    >>> from pyoxigraph import Literal
     >>> term_json(Literal("1", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
     {'type': 'literal', 'value': '1', 'datatype': 'http://www.w3.org/2001/XMLSchema#integer'}
     """

@@ -88,7 +88,9 @@ def choose(header: str | None, offers: tuple[Offer, ...]) -> Offer | None:
     True
     """
     ranges = parse_accept(header)
-    scored = [(_quality(offer.media_type, ranges), -index, offer) for index, offer in enumerate(offers)]
+    scored = [
+        (_quality(offer.media_type, ranges), -index, offer) for index, offer in enumerate(offers)
+    ]
     quality, _, offer = max(scored, key=lambda item: (item[0], item[1]))
     return offer if quality > 0 else None
 
