@@ -74,14 +74,13 @@ def queries_command() -> None:
     Example:
         kg queries
     """
-    view = RichTable("name", "title", "parameters", "example")
     for query in queries.load_catalogue().values():
-        params = ", ".join(
-            f"{p.name} ({p.type}{', default ' + p.default if p.default else ''})"
-            for p in query.parameters
-        )
-        view.add_row(query.name, query.title, params or "-", query.example)
-    console.print(view)
+        console.print(f"[bold]{query.name}[/bold]  {query.title}", soft_wrap=True)
+        for p in query.parameters:
+            default = f", default {p.default}" if p.default else ""
+            console.print(f"    --param {p.name}=<{p.type}{default}>  {p.description}", soft_wrap=True)
+        if query.example:
+            console.print(f"    example: {query.example}", soft_wrap=True, highlight=False)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -189,7 +188,7 @@ HEADLINE_QUERIES = (
 )
 
 
-def _register_command_modules() -> None:
+def register_command_modules() -> None:
     """Add the commands other modules define (each module owns one group of commands)."""
     import importlib
 
@@ -211,7 +210,7 @@ def main() -> None:
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
-    _register_command_modules()
+    register_command_modules()
     try:
         app()
     except build.InvalidCases as error:
