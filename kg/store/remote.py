@@ -17,7 +17,6 @@ moves every staging graph into place. A failure before that leaves the live grap
 from __future__ import annotations
 
 import urllib.error
-import urllib.request
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,7 @@ from kg.rdf.vocab import BASE
 from kg.store.base import QueryResult
 from kg.store.credentials import Credentials, load_credentials
 from kg.store.embedded import rdf_format_for
+from kg.store.graph_store import GraphStoreClient, read_error
 from kg.store.remote_results import (
     as_query_triples,
     canonical_term,
@@ -81,6 +81,11 @@ class RemoteStore:
         self.update_endpoint = update_endpoint or endpoint
         self.credentials = credentials or load_credentials([endpoint, self.update_endpoint])
         self.graph_store = self.credentials.graph_store
+        self._graph_store = (
+            GraphStoreClient(self.graph_store, self.credentials, timeout)
+            if self.graph_store
+            else None
+        )
         self.graph_prefix = graph_prefix
         self.timeout = timeout
         self.max_triples = max_triples
@@ -124,7 +129,7 @@ class RemoteStore:
         except SPARQLWrapperException as error:
             raise StoreError(f"{url}: {_server_message(error)}") from None
         except urllib.error.HTTPError as error:
-            raise StoreError(f"{url}: HTTP {error.code}: {_body(error)}") from None
+            raise StoreError(f"{url}: HTTP {error.code}: {read_error(error)}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise StoreError(f"{url}: cannot reach the endpoint: {error}") from None
 
@@ -201,7 +206,7 @@ class RemoteStore:
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         """Yield the quads of one graph, or of every project graph (through GSP when offered)."""
         if graph is not None:
-            triples = self._graph_store_get(graph) if self.graph_store else None
+            triples = self._graph_store_get(graph) if self._graph_store else None
             if triples is not None:
                 return iter(triples)
             rows = self._select_all("?s ?p ?o", f"GRAPH {graph} {{ ?s ?p ?o }}")
@@ -235,7 +240,7 @@ class RemoteStore:
             raise
 
     def _write_graph(self, graph: NamedNode, quads: list[Quad]) -> None:
-        if self.graph_store:
+        if self._graph_store:
             for index, chunk in enumerate(ntriples_chunks(quads, self.max_triples * 10)):
                 self._graph_store_send("PUT" if index == 0 else "POST", graph, chunk)
             return
@@ -273,49 +278,14 @@ class RemoteStore:
 
     # -- the Graph Store Protocol -------------------------------------------------------------
 
-    def _graph_store_request(
-        self, method: str, graph: NamedNode, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, bytes, str]:
-        from urllib.parse import quote
-
-        assert self.graph_store is not None
-        url = f"{self.graph_store}?graph={quote(graph.value, safe='')}"
-        if not url.startswith(("http://", "https://")):
-            raise StoreError(f"{self.graph_store}: the graph store must be an http(s) URL")
-        request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
-        credentials = self.credentials
-        handlers: list[urllib.request.BaseHandler] = []
-        if credentials.auth == "bearer":
-            request.add_header("Authorization", f"Bearer {credentials.token}")
-        elif credentials.auth in ("basic", "digest"):
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(None, self.graph_store, credentials.user, credentials.password)
-            digest = credentials.auth == "digest"
-            handler = (
-                urllib.request.HTTPDigestAuthHandler
-                if digest
-                else urllib.request.HTTPBasicAuthHandler
-            )
-            handlers.append(handler(passwords))
-        opener = urllib.request.build_opener(*handlers)
-        try:
-            with opener.open(request, timeout=self.timeout) as reply:
-                return reply.status, reply.read(), reply.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as error:
-            if error.code == 404 and method == "GET":
-                return 404, b"", ""
-            raise StoreError(f"{url}: HTTP {error.code}: {_body(error)}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
-            raise StoreError(f"{url}: cannot reach the graph store: {error}") from None
-
     def _graph_store_send(self, method: str, graph: NamedNode, body: bytes) -> None:
-        self._graph_store_request(method, graph, body, {"Content-Type": "application/n-triples"})
+        assert self._graph_store is not None
+        self._graph_store.request(method, graph, body, "application/n-triples")
 
     def _graph_store_get(self, graph: NamedNode) -> list[Quad] | None:
         """Read a graph over GSP; None when the server cut it short (the caller then pages)."""
-        status, body, content_type = self._graph_store_request(
-            "GET", graph, None, {"Accept": "application/n-triples"}
-        )
+        assert self._graph_store is not None
+        status, body, content_type = self._graph_store.request("GET", graph)
         if status == 404:
             return []
         triples = parse_triples(body, content_type or "application/n-triples")
@@ -327,13 +297,6 @@ class RemoteStore:
 
 def _quad(row: QuerySolution, graph: object) -> Quad:
     return Quad(canonical_term(row["s"]), row["p"], canonical_term(row["o"]), graph)  # type: ignore[arg-type]
-
-
-def _body(error: urllib.error.HTTPError) -> str:
-    try:
-        return error.read().decode("utf-8", "replace").strip()[:2000]
-    except OSError:
-        return error.reason if isinstance(error.reason, str) else "no message"
 
 
 def _server_message(error: SPARQLWrapperException) -> str:
