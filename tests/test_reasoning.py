@@ -180,3 +180,25 @@ def test_reasoner_versions_are_recorded_per_run(
     # profiles depend on which criteria are met (2**5), times the two HPO variants, not on the cases
     assert report.profiles <= 2 * 2**5
     assert report.cases == 243
+
+
+def test_reason_and_explain_commands(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app, register_command_modules
+
+    register_command_modules()
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    assert runner.invoke(app, ["build", "--store", store]).exit_code == 0
+    reasoned = runner.invoke(app, ["reason", "--reasoner", "pellet", "--store", store])
+    assert reasoned.exit_code == 0, reasoned.output
+    assert "Pellet" in reasoned.output
+    shown = runner.invoke(app, ["explain", FOUNDING_CASE, "--store", store], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    words = " ".join(shown.output.split())
+    for text in ("supported class: definite dermatomyositis", "score 10.1 -> definite IIM",
+                 "seeding", "definite (definite rule 1"):  # fmt: skip
+        assert text in words, text
+    unknown = runner.invoke(app, ["explain", "no-such-case", "--store", store])
+    assert unknown.exit_code != 0

@@ -15,7 +15,7 @@ from importlib import resources
 
 import pyshacl
 import rdflib
-from pyoxigraph import Quad
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 from rdflib.namespace import SH
 
 from kg.curation.case_file import CaseFile
@@ -25,6 +25,7 @@ from kg.rdf.vocab import CASE_BASE, KG
 
 SHAPES_BASE = "https://w3id.org/dmkg/shapes/"
 RULE_PREFIX = "shacl-"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _MAX_NESTING = 20  # list cells and nested shapes between a result's shape and its named shape
 # The case file key each predicate of a fact node comes from (kg/rdf/convert.py), for locating.
 FACT_KEYS = {
@@ -87,8 +88,9 @@ def find_violations(quads: Iterable[Quad]) -> list[ShapeViolation]:
     :param quads: one case's quads (their graph name is ignored).
     :returns: every violation, in a stable order.
     """
-    lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    data = rdflib.Graph().parse(data=lines, format="nt")
+    data = rdflib.Graph()
+    for quad in quads:
+        data.add((_rdflib_term(quad.subject), _rdflib_term(quad.predicate), _rdflib_term(quad.object)))
     conforms, results, _ = pyshacl.validate(
         data, shacl_graph=shapes_graph(), inference="none", inplace=True
     )
@@ -97,6 +99,22 @@ def find_violations(quads: Iterable[Quad]) -> list[ShapeViolation]:
     assert isinstance(results, rdflib.Graph)
     found = {_violation(results, node) for node in results.subjects(SH.focusNode, None)}
     return sorted(found, key=lambda v: (v.focus, v.rule, v.predicate or ""))
+
+
+def _rdflib_term(term: NamedNode | BlankNode | Literal | Triple) -> rdflib.term.Identifier:
+    """Translate a term keeping its exact lexical form (rdflib would rewrite "2E+2" as "200",
+    hiding the malformed decimals shape:decimal-form is there to catch)."""
+    if isinstance(term, NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, Literal):
+        datatype = None if term.language or term.datatype.value == _XSD_STRING else term.datatype
+        return rdflib.Literal(
+            term.value, lang=term.language, normalize=False,
+            datatype=rdflib.URIRef(datatype.value) if datatype else None,
+        )  # fmt: skip
+    raise TypeError(f"case data holds no RDF-star triples, got {term}")
 
 
 def _violation(results: rdflib.Graph, node: rdflib.term.Node) -> ShapeViolation:
