@@ -196,12 +196,17 @@ def list_command(
     """
     with exit_codes():
         target = open_store(location(store, endpoint, update_endpoint), read_only=True)
-        answer = cases.list_cases(target)
-        if fmt != "table":
-            sys.stdout.buffer.write(results.serialize(answer, fmt))
-            return
-        table = results.to_table(answer)
-    view = Table(*table.columns, title=f"{len(table.rows)} case(s)", title_justify="left")
+        try:
+            answer = cases.list_cases(target)
+            if fmt != "table":
+                sys.stdout.buffer.write(results.serialize(answer, fmt))
+                return
+            table = results.to_table(answer)
+        finally:
+            target.close()
+    view = Table(title=f"{len(table.rows)} case(s)", title_justify="left")
+    for column in table.columns:
+        view.add_column(column, overflow="fold")
     for row in table.rows:
         view.add_row(*row)
     console.print(view)
@@ -222,7 +227,10 @@ def show_command(
     """
     with exit_codes():
         target = open_store(location(store, endpoint, update_endpoint), read_only=True)
-        summary = summarise_case(target, case_id)
+        try:
+            summary = summarise_case(target, case_id)
+        finally:
+            target.close()
     console.print(f"[bold]{summary.case_id}[/bold]")
     for label, value in summary.header:
         console.print(f"  {label:>11}: {value}", markup=False, highlight=False)

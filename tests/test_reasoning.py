@@ -202,3 +202,29 @@ def test_reason_and_explain_commands(tmp_path: Path) -> None:
         assert text in words, text
     unknown = runner.invoke(app, ["explain", "no-such-case", "--store", store])
     assert unknown.exit_code != 0
+
+
+def test_discrepancy_lists_a_case_whose_facts_support_less_than_reported(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((CASES_DIR / f"{FOUNDING_CASE}.yaml").read_text(encoding="utf-8"))
+    data["id"] = "weaker-than-reported"
+    data["provenance"]["date"] = str(data["provenance"]["date"])
+    # keep the rash and the weakness, drop the enzymes and the myopathic EMG result
+    data["labs"] = [lab for lab in data["labs"] if lab["id"] not in ("ck", "alt")]
+    for item in data["investigations"]:
+        if item["type"] == "emg":
+            item.pop("findings")
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "weaker-than-reported.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, folder)
+    reason(store, "hermit")
+    table = to_table(store.query(find_query("discrepancies").bind({})))
+    (row,) = [dict(zip(table.columns, r, strict=True)) for r in table.rows]
+    assert row["caseId"] == "weaker-than-reported"
+    assert row["reported"] == "definite dermatomyositis"
+    # I met; II undetermined (no enzyme reported); III not met (EMG done, not myopathic); IV undetermined
+    assert row["computed"] == "possible dermatomyositis"
+    assert "3: not met" in row["criteria"] and "4: undetermined" in row["criteria"]

@@ -52,6 +52,7 @@ class EmbeddedStore:
 
     def __init__(self, directory: Path | None = None, *, read_only: bool = False) -> None:
         self.directory = directory
+        self.read_only = read_only
         try:
             if directory is None:
                 self._store = Store()
@@ -60,7 +61,7 @@ class EmbeddedStore:
             else:
                 directory.mkdir(parents=True, exist_ok=True)
                 self._store = Store(str(directory))
-        except OSError as error:
+        except (OSError, RuntimeError) as error:  # RocksDB reports a damaged store as RuntimeError
             raise StoreError(f"cannot open the store in {directory}: {error}") from error
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
@@ -97,4 +98,9 @@ class EmbeddedStore:
             self._store.dump(handle, rdf_format_for(path))
 
     def close(self) -> None:
-        self._store.flush()
+        # Drop the handle, so RocksDB's directory lock is released now rather than whenever the
+        # last reference goes (a traceback can keep one): reopening the directory in this process,
+        # as a test or a second command does, would otherwise fail. Closing twice is harmless.
+        store = self.__dict__.pop("_store", None)
+        if store is not None and not self.read_only:
+            store.flush()
