@@ -205,8 +205,8 @@ def list_command(
         finally:
             target.close()
     view = Table(title=f"{len(table.rows)} case(s)", title_justify="left")
-    for column in table.columns:
-        view.add_column(column, overflow="fold")
+    for index, column in enumerate(table.columns):
+        view.add_column(column, overflow="fold", no_wrap=index == 0)  # keep case ids whole
     for row in table.rows:
         view.add_row(*row)
     console.print(view)
