@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 Result = dict[str, Any]
+RESULT_PATH: Path | None = None
 STORE_WRITES = ("replace_graph", "replace_graphs", "update", "bulk_load", "load_graphs", "bulk_add")
 
 
@@ -106,6 +107,7 @@ def build(args: Result) -> Result:
     store.close()
     seconds = time.perf_counter() - started
     loaded = sum(t["seconds"] for n, t in timings.as_dict().items() if n.startswith("store."))
+    store = EmbeddedStore(Path(args["store"]), read_only=True)
     graphs = len(store.graphs())
     quads = len(store._store)  # noqa: SLF001 - a count, not a code path the build uses
     dumped = time.perf_counter()
@@ -171,34 +173,35 @@ def _run_oxigraph(store: Any, text: str) -> int:
     return rows
 
 
-def queries(args: Result) -> Result:
-    """Run every named query repeatedly in one process: the first run is cold, the rest warm."""
+def variant_labels(cases: list[str]) -> list[str]:
+    """The labels of every named query variant, in catalogue order."""
+    return [label for label, _, _ in _variants(cases)]
+
+
+def query_run(args: Result) -> Result:
+    """Open the store in this fresh process and run one named query: once cold, then warm repeats.
+
+    The result is rewritten after every run, so a run stopped at the time limit keeps what it did.
+    """
     from kg.store import EmbeddedStore
 
+    text = next(t for label, t, _ in _variants(args["cases"]) if label == args["label"])
     store = EmbeddedStore(Path(args["store"]), read_only=True)
+    runs: list[float] = []
     out: Result = {}
-    for label, text, _ in _variants(args["cases"]):
-        runs, rows = [], 0
-        for _ in range(args["repeats"] + 1):
-            started = time.perf_counter()
-            rows = _run_oxigraph(store, text)
-            runs.append(time.perf_counter() - started)
-        out[label] = {"first": runs[0], "warm_median": statistics.median(runs[1:]), "rows": rows}
+    for _ in range(args["repeats"] + 1):
+        started = time.perf_counter()
+        rows = _run_oxigraph(store, text)
+        runs.append(time.perf_counter() - started)
+        out = {"first": runs[0], "warm_median": statistics.median(runs[1:]) if runs[1:] else None,
+               "runs": len(runs), "rows": rows}  # fmt: skip
+        _write_partial(out)
     return out
 
 
-def query_cold(args: Result) -> Result:
-    """Open the store in a fresh process and run each named query once (a cold start)."""
-    from kg.store import EmbeddedStore
-
-    store = EmbeddedStore(Path(args["store"]), read_only=True)
-    out: Result = {}
-    for label, text, _ in _variants(args["cases"]):
-        if label == args.get("only", label):
-            started = time.perf_counter()
-            _run_oxigraph(store, text)
-            out[label] = time.perf_counter() - started
-    return out
+def _write_partial(result: Result) -> None:
+    if RESULT_PATH is not None:
+        RESULT_PATH.write_text(json.dumps(result))
 
 
 def agreement(args: Result) -> Result:
@@ -293,14 +296,16 @@ def _timed_fork(work: Callable[[], int], runs: int, timeout: float) -> Result:
 
 PHASES: dict[str, Callable[[Result], Result]] = {
     "generate": generate, "build": build, "load_floor": load_floor, "reason": reason,
-    "queries": queries, "query_cold": query_cold, "agreement": agreement, "dump": dump,
+    "query_run": query_run, "agreement": agreement, "dump": dump,
     "rdflib_compare": rdflib_compare,
 }  # fmt: skip
 
 
 def main() -> None:
     """Run the phase named on the command line and write its JSON result."""
+    global RESULT_PATH  # noqa: PLW0603 - one phase per process
     name, raw, result_path = sys.argv[1:4]
+    RESULT_PATH = Path(result_path)
     result = PHASES[name](json.loads(raw))
     Path(result_path).write_text(json.dumps(result, indent=1, default=str))
 

@@ -80,27 +80,34 @@ def benchmark_size(size: int, options: argparse.Namespace) -> dict[str, Any]:
     for reasoner in options.reasoners:
         out["reason"][reasoner] = _phase("reason", {"store": paths["store"], "reasoner": reasoner}, options, options.reason_timeout)
     out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
-    out["queries"] = _phase("queries", {"store": paths["store"], "cases": sample, "repeats": options.repeats}, options, 7200)
-    out["cold"] = _cold_queries(paths["store"], sample, list(out["queries"]["result"]), options)
+    out["queries"] = _queries(paths["store"], sample, options)
     out["rdflib"] = _rdflib(paths, sample, out, options)
     if not options.keep:
         shutil.rmtree(work, ignore_errors=True)
     return out
 
 
-def _cold_queries(store: str, sample: list[str], labels: list[str], options: argparse.Namespace) -> dict[str, Any]:
-    """Each query in a fresh process after dropping the page cache; the median of a few such runs."""
-    cold: dict[str, Any] = {"dropped_page_cache": True, "queries": {}}
-    for label in labels:
-        times = []
-        for _ in range(options.cold_repeats):
-            cold["dropped_page_cache"] &= drop_caches()
-            run = run_phase("query_cold", {"store": store, "cases": sample, "only": label}, timeout=600, log=options.log)
-            if run.ok:
-                times.append(run.result[label])
-        cold["queries"][label] = {"median": statistics.median(times) if times else None, "runs": len(times)}
-    _log(f"  cold queries: {len(labels)} x {options.cold_repeats} runs")
-    return cold
+def _queries(store: str, sample: list[str], options: argparse.Namespace) -> dict[str, Any]:
+    """Each named query in a fresh process after dropping the page cache: one cold run, then warm
+    repeats; then more cold runs (fresh process, dropped cache) for the median of the cold runs.
+    A query still running at ``--oxigraph-query-limit`` is stopped and reported as such."""
+    from benchmarks.phases import variant_labels
+
+    out: dict[str, Any] = {"dropped_page_cache": True, "peak_rss_mb": 0.0, "queries": {}}
+    for label in variant_labels(sample):
+        out["dropped_page_cache"] &= drop_caches()
+        args = {"store": store, "cases": sample, "label": label, "repeats": options.repeats}
+        warm = run_phase("query_run", args, timeout=options.oxigraph_query_limit, log=options.log)
+        cold = [warm.result["first"]] if warm.result else []
+        for _ in range(options.cold_repeats - 1 if warm.ok else 0):
+            drop_caches()
+            again = run_phase("query_run", {**args, "repeats": 0}, timeout=options.oxigraph_query_limit, log=options.log)
+            cold += [again.result["first"]] if again.ok else []
+        out["peak_rss_mb"] = max(out["peak_rss_mb"], warm.peak_rss_mb)
+        out["queries"][label] = {**warm.result, "status": warm.status, "cold_median": statistics.median(cold) if cold else None,
+                                 "cold_runs": len(cold), "peak_rss_mb": warm.peak_rss_mb}  # fmt: skip
+        _log(f"  query {label}: {warm.status}, cold {out['queries'][label]['cold_median']}, warm {warm.result.get('warm_median')}")
+    return out
 
 
 def _rdflib(paths: dict[str, str], sample: list[str], out: dict[str, Any], options: argparse.Namespace) -> dict[str, Any]:
@@ -126,6 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="warm runs per query (median)")
     parser.add_argument("--cold-repeats", type=int, default=3, help="cold runs per query (median)")
     parser.add_argument("--query-timeout", type=float, default=60.0, help="seconds before an rdflib query is stopped")
+    parser.add_argument("--oxigraph-query-limit", type=float, default=300.0,
+                        help="seconds before one named query's runs (cold + warm) are stopped")
     parser.add_argument("--reasoners", nargs="+", default=list(REASONERS))
     parser.add_argument("--build-timeout", type=float, default=7200.0)
     parser.add_argument("--reason-timeout", type=float, default=3600.0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import Literal, Quad, RdfFormat, parse
 
 from kg.catalog import ontology_files
 from kg.curation.claims import validate_claims_dir
@@ -167,7 +167,9 @@ def plan_writes(store: Store, results: list[ValidationResult], *, replace: bool)
     return plan
 
 
-def apply_plan(store: Store, plan: WritePlan, on_written: Callable[[str], None] | None = None) -> None:
+def apply_plan(
+    store: Store, plan: WritePlan, on_written: Callable[[str], None] | None = None
+) -> None:
     """Write the planned cases, each in its own transaction.
 
     One transaction per case bounds memory and lets a bulk add show progress; a crash part-way

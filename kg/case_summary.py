@@ -37,8 +37,9 @@ class _Graph:
 
     def __init__(self, quads: Iterable[Quad]) -> None:
         self.index: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
-        for quad in quads:
-            self.index[quad.subject.value][quad.predicate.value].append(quad.object)  # type: ignore[arg-type]
+        for quad in quads:  # case graphs hold no blank nodes and no RDF-star triples
+            if isinstance(quad.subject, NamedNode) and isinstance(quad.object, NamedNode | Literal):
+                self.index[quad.subject.value][quad.predicate.value].append(quad.object)
 
     def all(self, subject: str, predicate: NamedNode) -> list[Term]:
         return sorted(self.index[subject][predicate.value], key=lambda term: term.value)
@@ -98,7 +99,8 @@ def _publication(graph: _Graph, node: str) -> str:
     ids = [f"PMID {graph.one(node, KG.pmid)}" if graph.one(node, KG.pmid) else "",
            f"doi:{graph.one(node, KG.doi)}" if graph.one(node, KG.doi) else ""]  # fmt: skip
     year = graph.one(node, KG.year)
-    return f"{graph.one(node, KG.title)}{f' ({year})' if year else ''} [{', '.join(i for i in ids if i)}]"
+    sources = ", ".join(i for i in ids if i)
+    return f"{graph.one(node, KG.title)}{f' ({year})' if year else ''} [{sources}]"
 
 
 def _when(graph: _Graph, node: str, predicate: NamedNode = KG.atEvent) -> str:
@@ -117,7 +119,7 @@ def _local(node: str) -> str:
 def _neoplasm(graph: _Graph, node: str) -> str:
     tree = load_oncotree()
     codes = [t.value.removeprefix(ONCOTREE_BASE) for t in graph.all(node, RDF.type)]
-    names = ", ".join(f"{c} {tree.get(c).name if tree.get(c) else ''}".strip() for c in codes)
+    names = ", ".join(f"{c} {getattr(tree.get(c), 'name', '')}".strip() for c in codes)
     grade = graph.one(node, KG.grade)
     site = "primary unknown" if graph.one(node, KG.primarySiteUnknown) == "true" else ""
     site = site or graph.one(node, KG.primarySiteText)

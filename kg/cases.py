@@ -84,7 +84,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
-def validate_paths(files: list[Path], progress: ProgressSink | None = None) -> list[ValidationResult]:
+def validate_paths(
+    files: list[Path], progress: ProgressSink | None = None
+) -> list[ValidationResult]:
     """Validate a batch of files, with the batch rule that no two files share a case id.
 
     :param files: the case files.
@@ -118,14 +120,12 @@ def add_cases(
     sink = progress or _Silent()
     results = validate_paths(files, sink)
     plan = plan_writes(store, results, replace=replace)
-    incoming = [r for r in plan.pending if r.case is not None]
-    pairs = find_likely_duplicates(
-        [CaseProfile.from_case(r.case) for r in incoming if r.case], stored_profiles(store)
-    )
+    incoming = {r.case.case_id: r for r in plan.pending if r.case is not None}
+    profiles = [CaseProfile.from_case(r.case) for r in incoming.values() if r.case]
+    pairs = find_likely_duplicates(profiles, stored_profiles(store))  # before writing: new vs old
     sink.start("write", len(plan.pending))
     apply_plan(store, plan, on_written=lambda _: sink.advance("write"))
-    by_id = {r.case.case_id: r for r in incoming if r.case}
-    return AddReport(plan.report, len(files), [duplicate_issue(p, by_id) for p in pairs])
+    return AddReport(plan.report, len(files), [duplicate_issue(p, incoming) for p in pairs])
 
 
 def duplicate_issue(pair: LikelyDuplicate, files: dict[str, ValidationResult]) -> Issue:
@@ -155,9 +155,13 @@ def stored_profiles(store: Store) -> list[CaseProfile]:
         rows[case_id][str(row["kind"].value)].add(str(row["value"].value))
     return [
         CaseProfile(
-            case_id, sex, age, frozenset(rows[case_id]["tumour"]),
-            frozenset(rows[case_id]["finding"]), tuple(sorted(rows[case_id]["source"])),
-        )  # fmt: skip
+            case_id,
+            sex,
+            age,
+            frozenset(rows[case_id]["tumour"]),
+            frozenset(rows[case_id]["finding"]),
+            tuple(sorted(rows[case_id]["source"])),
+        )
         for case_id, (sex, age) in sorted(people.items())
     ]
 

@@ -41,6 +41,8 @@ errors = Console(stderr=True)
 Paths = Annotated[list[Path], typer.Argument(help="Case files, or folders of case files.")]
 IssueFormat = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
 MAX_DUPLICATES_SHOWN = 20
+# The table fits a terminal; --format csv or json also gives who added each case, when, from where.
+LIST_TABLE_COLUMNS = ("case", "publication", "sex", "age", "tumours", "findings")
 
 
 @contextmanager
@@ -98,6 +100,8 @@ def validate_command(paths: Paths, fmt: IssueFormat = "text") -> None:
     Example:
         kg validate cases/
     """
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("use text or json", param_hint="--format")
     with exit_codes():
         files = cases.expand_paths(paths)
         with progress_bars() as bars:
@@ -115,7 +119,9 @@ def validate_command(paths: Paths, fmt: IssueFormat = "text") -> None:
 @commands.command("add")
 def add_command(
     paths: Paths,
-    replace: Annotated[bool, typer.Option(help="Let a changed file replace its stored case.")] = False,
+    replace: Annotated[
+        bool, typer.Option(help="Let a changed file replace its stored case.")
+    ] = False,
     store: StoreDir = None,
     endpoint: Endpoint = None,
     update_endpoint: UpdateEndpoint = None,
@@ -188,7 +194,7 @@ def list_command(
     endpoint: Endpoint = None,
     update_endpoint: UpdateEndpoint = None,
 ) -> None:
-    """List the cases in the store, with their source, patient, tumours and provenance.
+    """List the cases in the store: source, patient, tumours (--format csv adds provenance).
 
     \b
     Example:
@@ -204,11 +210,12 @@ def list_command(
             table = results.to_table(answer)
         finally:
             target.close()
+    shown = [table.columns.index(column) for column in LIST_TABLE_COLUMNS]
     view = Table(title=f"{len(table.rows)} case(s)", title_justify="left")
-    for index, column in enumerate(table.columns):
-        view.add_column(column, overflow="fold", no_wrap=index == 0)  # keep case ids whole
+    for index in shown:
+        view.add_column(table.columns[index], overflow="fold", no_wrap=index == 0)
     for row in table.rows:
-        view.add_row(*row)
+        view.add_row(*(row[index] for index in shown))
     console.print(view)
 
 
@@ -245,11 +252,17 @@ def case_new_command(
     title: Annotated[str, typer.Option(help="The publication's title.")],
     pmid: Annotated[str | None, typer.Option(help="PubMed id, e.g. 32864095.")] = None,
     doi: Annotated[str | None, typer.Option(help="DOI, e.g. 10.1186/s13569-020-00140-w.")] = None,
-    case_id: Annotated[str | None, typer.Option("--id", help="Case id (default: author-year).")] = None,
+    case_id: Annotated[
+        str | None, typer.Option("--id", help="Case id (default: author-year).")
+    ] = None,
     journal: Annotated[str | None, typer.Option(help="Journal name.")] = None,
     year: Annotated[int | None, typer.Option(help="Publication year.")] = None,
-    author: Annotated[list[str] | None, typer.Option(help="An author, 'Surname I' (repeat).")] = None,
-    curator: Annotated[str | None, typer.Option(help="Your name or ORCID [default: $KG_USER].")] = None,
+    author: Annotated[
+        list[str] | None, typer.Option(help="An author, 'Surname I' (repeat).")
+    ] = None,
+    curator: Annotated[
+        str | None, typer.Option(help="Your name or ORCID [default: $KG_USER].")
+    ] = None,
     folder: Annotated[Path, typer.Option("--dir", help="Where case files live.")] = CASES_DIR,
 ) -> None:
     """Write a new case file from the template, for the publication given.

@@ -1,58 +1,95 @@
-"""Session fixtures for the real SPARQL servers, shared by every test module that imports them.
+"""Session fixtures for real SPARQL servers and the reference data, as a pytest plugin.
 
-Importing a fixture into two test modules makes pytest create two fixtures, and a session
-fixture would then start its server twice. The servers are therefore cached here, per process:
-the first fixture to ask starts the server and registers its stop at the end of the session;
-later ones reuse it. Virtuoso missing means a skip that says how to install it, never a pass.
+Test modules load this with ``pytest_plugins = ("tests.server_fixtures",)``: a plugin is
+registered once, so every module shares one server per session (importing the fixtures into each
+module would make pytest start one server per module). Virtuoso missing means a skip that says
+how to install it, never a pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from kg.errors import StoreError
+from kg.build import build_graph
+from kg.paths import CASES_DIR
+from kg.reasoning.reason import reason
+from kg.store import EmbeddedStore, Store
+from kg.store.remote import RemoteStore
 from kg.store.servers import RunningServer, find_virtuoso, start_oxigraph, start_virtuoso
 
-_RUNNING: dict[str, RunningServer] = {}
-_FAILED: dict[str, str] = {}
+# Seconds one request to a test server may take: a query that hangs fails its test, not the run.
+REMOTE_TIMEOUT = 60.0
 
 
-def shared_server(
-    request: pytest.FixtureRequest, name: str, start: Callable[[], RunningServer]
-) -> RunningServer:
-    """Return the session's server of that name, starting it on first use."""
-    if name in _FAILED:
-        pytest.fail(_FAILED[name])
-    if name not in _RUNNING:
-        try:
-            _RUNNING[name] = start()
-        except StoreError as error:
-            _FAILED[name] = f"{name} did not start: {error}"
-            raise
-        server = _RUNNING[name]
-        print(f"\n{name} started in {server.startup_seconds:.2f} s at {server.query_endpoint}")
-
-        def stop() -> None:
-            _RUNNING.pop(name).stop()
-
-        request.session.config.add_cleanup(stop)
-    return _RUNNING[name]
+def started(server: RunningServer) -> RunningServer:
+    """Report a server's start-up time in the test output (-s shows it)."""
+    print(
+        f"\n{server.name} answered after {server.startup_seconds:.2f} s at {server.query_endpoint}"
+    )
+    return server
 
 
 @pytest.fixture(scope="session")
-def oxigraph_server(request: pytest.FixtureRequest) -> RunningServer:
+def oxigraph_server() -> Iterator[RunningServer]:
     """An Oxigraph server (PyPI `oxigraph`) on 127.0.0.1 with an empty store."""
-    return shared_server(request, "oxigraph", start_oxigraph)
+    server = started(start_oxigraph())
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(request: pytest.FixtureRequest) -> RunningServer:
+def virtuoso_server() -> Iterator[RunningServer]:
     """A Virtuoso 7 on 127.0.0.1 with a fresh database; skips, saying why, if not installed."""
     if find_virtuoso() is None:
         pytest.skip(
             "Virtuoso is not installed (no `virtuoso-t` on PATH); "
             "install it with `apt-get install virtuoso-opensource`, as .ci/run does"
         )
-    return shared_server(request, "virtuoso", start_virtuoso)
+    server = started(start_virtuoso())
+    yield server
+    server.stop()
+
+
+_LOADED: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """The real cases and ontology built into an embedded store, classified by HermiT.
+
+    Every backend of the contract suite gets exactly these quads, inferred graph included, so
+    the named queries that read inferences have something to answer.
+    """
+    store = EmbeddedStore(tmp_path_factory.mktemp("reference"))
+    build_graph(store, CASES_DIR)
+    reason(store, "hermit")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def reference_loader() -> Callable[[RunningServer, EmbeddedStore], RemoteStore]:
+    """The function that puts the reference data on a server (a fixture, so test modules need
+    not import this plugin module, which pytest must import first to rewrite its asserts)."""
+    return load_reference
+
+
+def load_reference(server: RunningServer, reference: EmbeddedStore) -> RemoteStore:
+    """Return a store on the server holding exactly the reference's graphs (loaded once).
+
+    A test that changes the reference graphs on a server must put them back.
+    """
+    store = server.store(timeout=REMOTE_TIMEOUT)
+    if server.name not in _LOADED:
+        clear_project_graphs(store)
+        store.replace_graphs({graph: list(reference.quads(graph)) for graph in reference.graphs()})
+        _LOADED.add(server.name)
+    return store
+
+
+def clear_project_graphs(store: Store) -> None:
+    """Drop every project graph from a store."""
+    for graph in store.graphs():
+        store.drop_graph(graph)

@@ -1,4 +1,4 @@
-"""The curator's commands, run as a curator runs them: validate, add, remove, list, show, case new."""
+"""The curator's commands as a curator runs them: validate, add, remove, list, show, case new."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from kg.rdf.vocab import CASE_BASE, KG, case_graph
 
 DATA = Path(__file__).parent / "data" / "cases"
 SHORT_CASE = DATA / "valid" / "short-founding.yaml"
-ISSUE_LINE = re.compile(r"^(?P<path>\S+):(?P<line>\d+):(?P<col>\d+): error \[(?P<rule>[a-z0-9-]+)\] ")
+ISSUE_LINE = re.compile(
+    r"^(?P<path>\S+):(?P<line>\d+):(?P<col>\d+): error \[(?P<rule>[a-z0-9-]+)\] "
+)
 
 
 def run(*args: str | Path) -> Result:
@@ -71,15 +73,25 @@ def test_validate_exits_0_on_the_real_cases() -> None:
     assert "0 with errors" in result.stderr
 
 
-def test_validate_exits_1_and_reports_every_problem_of_every_file_with_a_fix(tmp_path: Path) -> None:
+def test_validate_exits_1_and_reports_every_problem_of_every_file_with_a_fix(
+    tmp_path: Path,
+) -> None:
     bad = case_copy(tmp_path, "two-faults", a=("hpo: HP:0025508", "hpo: HP:0025805"),
                     b=("unit: U/L", "unit: units per litre"))  # fmt: skip
     result = run("validate", bad, DATA / "invalid" / "unknown-antibody.yaml", SHORT_CASE)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     found = [(m["path"], m["rule"]) for m in map(ISSUE_LINE.match, lines) if m]
-    assert sorted(rule for _, rule in found) == ["invalid-unit", "unknown-antibody", "unknown-hpo-id"]
-    assert all(lines[lines.index(line) + 1].startswith("    fix: ") for line in lines if ISSUE_LINE.match(line))
+    assert sorted(rule for _, rule in found) == [
+        "invalid-unit",
+        "unknown-antibody",
+        "unknown-hpo-id",
+    ]
+    assert all(
+        lines[lines.index(line) + 1].startswith("    fix: ")
+        for line in lines
+        if ISSUE_LINE.match(line)
+    )
     assert "did you mean HP:0025508 Gottron's papules" in result.stdout
     assert "3 file(s) checked, 2 with errors" in result.stderr
 
@@ -111,7 +123,11 @@ def test_add_records_provenance_and_adding_again_changes_nothing(
     again = run("add", "--store", store, SHORT_CASE)
     assert again.exit_code == 0 and "0 added, 0 replaced, 1 unchanged" in again.stdout
     assert dump(store) == before
-    provenance = {line.split(" ")[1]: line for line in before if line.startswith(f"<{case_graph('short-founding').value}> ")}
+    provenance = {
+        line.split(" ")[1]: line
+        for line in before
+        if line.startswith(f"<{case_graph('short-founding').value}> ")
+    }
     checksum = hashlib.sha256(SHORT_CASE.read_bytes()).hexdigest()
     assert f'"{checksum}"' in provenance[f"<{KG.sourceChecksum.value}>"]
     assert '"curator-a"' in provenance[f"<{KG.addedBy.value}>"]
@@ -162,7 +178,9 @@ def test_bulk_add_of_a_folder_shows_progress_and_a_summary(tmp_path: Path) -> No
         case_copy(folder, f"bulk-{n}", a=("age: 43", f"age: {20 + 10 * n}"))
     result = run("add", "--store", tmp_path / "store", folder)
     assert result.exit_code == 0, result.output
-    assert re.search(r"validate .* 5/5", result.stderr) and re.search(r"write .* 5/5", result.stderr)
+    assert re.search(r"validate .* 5/5", result.stderr) and re.search(
+        r"write .* 5/5", result.stderr
+    )
     assert "5 added, 0 replaced, 0 unchanged, from 5 file(s)" in result.stdout
     assert sorted(stored(tmp_path / "store")) == [f"bulk-{n}" for n in range(5)]
 
@@ -175,7 +193,8 @@ def test_a_likely_duplicate_is_reported_for_review_and_not_merged(tmp_path: Path
     assert run("add", "--store", store, SHORT_CASE).exit_code == 0
     review = case_copy(
         tmp_path / "review", "smith-2022-review",
-        a=('pmid: "32864095"', 'pmid: "35000001"'), b=("doi: 10.1186/s13569-020-00140-w", "doi: 10.1000/review.2022"),
+        a=('pmid: "32864095"', 'pmid: "35000001"'),
+        b=("doi: 10.1186/s13569-020-00140-w", "doi: 10.1000/review.2022"),
         c=("age: 43", "age: 44"),
     )  # fmt: skip
     result = run("add", "--store", store, review)
@@ -202,9 +221,11 @@ def test_list_show_and_remove(tmp_path: Path) -> None:
     assert "merry-2020-lms" in run("list", "--store", store).stdout
     shown = run("show", "--store", store, "merry-2020-lms")
     assert shown.exit_code == 0
-    for expected in ("PMID 32864095", "female, 43 years", "LMS Leiomyosarcoma", "Gottron's papules",
-                     "no Dysphagia", "creatine kinase 695 U/L [25-200] (high)", "TIF1-gamma: positive",
-                     "not done: potential risk", "sha256", "day 84..279"):  # fmt: skip
+    for expected in (
+        "PMID 32864095", "female, 43 years", "LMS Leiomyosarcoma", "Gottron's papules",
+        "no Dysphagia", "creatine kinase 695 U/L [25-200] (high)", "TIF1-gamma: positive",
+        "not done: potential risk", "sha256", "day 84..279",
+    ):  # fmt: skip
         assert expected in shown.stdout, expected
     removed = run("remove", "--store", store, "short-founding")
     assert removed.exit_code == 0 and "removed `short-founding`" in removed.stdout
@@ -242,8 +263,10 @@ def _fill(data: Any, pointer: tuple[str | int, ...] = ()) -> Any:
 
 
 def test_case_new_writes_a_template_that_validates_once_filled_in(tmp_path: Path) -> None:
-    result = run("case", "new", "--pmid", "32864095", "--title", "Paraneoplastic dermatomyositis",
-                 "--year", "2020", "--author", "Merry E", "--author", "Smrke A", "--dir", tmp_path)  # fmt: skip
+    result = run(
+        "case", "new", "--pmid", "32864095", "--title", "Paraneoplastic dermatomyositis",
+        "--year", "2020", "--author", "Merry E", "--author", "Smrke A", "--dir", tmp_path,
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     path = tmp_path / "merry-2020.yaml"
     first = run("validate", path)

@@ -1,4 +1,4 @@
-"""Each bad case file gets exactly its rule at its line, with a fix, and changes nothing in the store.
+"""Each bad case file gets exactly its rule at its line, with a fix, and leaves the store alone.
 
 tests/data/cases/invalid/<rule>.yaml is the valid short founding case (data/cases/valid/) with one
 fault; its first line says which rule must fire at which line. The docs' rule table, the rules the
@@ -11,15 +11,18 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.build import InvalidCases
 from kg.cases import add_cases, validate_paths
+from kg.curation import controlled
 from kg.curation.case_file import CaseFile
 from kg.curation.shapes import find_violations, locate, shape_rules
-from kg.curation.validate import validate_file
+from kg.curation.timeline import VAGUE_AMOUNTS
+from kg.curation.validate import case_schema, validate_file
 from kg.issues import display_path
 from kg.paths import CASES_DIR, PROJECT_ROOT
 from kg.rdf.convert import convert_case
@@ -104,8 +107,11 @@ def test_every_real_case_validates_clean_as_one_batch() -> None:
 
 def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
     text = SHORT_CASE.read_text(encoding="utf-8").replace("id: short-founding", "id: many")
-    for old, new in (("hpo: HP:0025508", "hpo: HP:0025805"), ("unit: U/L", "unit: units"),
-                     ("antibody: TIF1-gamma", "antibody: TIF1g"), ("date: 2026-11-23", "date: 2026-02-30")):  # fmt: skip
+    faults = {
+        "hpo: HP:0025508": "hpo: HP:0025805", "unit: U/L": "unit: units",
+        "antibody: TIF1-gamma": "antibody: TIF1g", "date: 2026-11-23": "date: 2026-02-30",
+    }  # fmt: skip
+    for old, new in faults.items():
         text = text.replace(old, new)
     (tmp_path / "many.yaml").write_text(text, encoding="utf-8")
     rules = [issue.rule for issue in validate_file(tmp_path / "many.yaml").issues]
@@ -130,9 +136,9 @@ Mutation = Callable[[CaseFile, list[Quad]], list[Quad]]
 
 def _drop(predicate: NamedNode, subject: str | None = None) -> Mutation:
     def mutate(case: CaseFile, quads: list[Quad]) -> list[Quad]:
-        focus = _node(case, subject) if subject else None
-        return [q for q in quads if not (q.predicate == predicate and
-                                         (focus is None or q.subject.value == focus))]  # fmt: skip
+        focus = NamedNode(_node(case, subject)) if subject else None
+        hit = [q for q in quads if q.predicate == predicate and focus in (None, q.subject)]
+        return [q for q in quads if q not in hit]
 
     return mutate
 
@@ -156,13 +162,21 @@ def _add(subject: str, predicate: NamedNode, value: NamedNode) -> Mutation:
 
 def _case_level(predicate: NamedNode) -> Mutation:
     def mutate(case: CaseFile, quads: list[Quad]) -> list[Quad]:
-        return [q for q in quads if not (q.subject.value == _node(case) and q.predicate == predicate)]
+        return [
+            q
+            for q in quads
+            if not (q.subject == NamedNode(_node(case)) and q.predicate == predicate)
+        ]
 
     return mutate
 
 
 def _decimal(text: str) -> Literal:
     return Literal(text, datatype=XSD.decimal)
+
+
+def _integer(text: str) -> Literal:
+    return Literal(text, datatype=XSD.integer)
 
 
 # One mutation of the short founding case's RDF per shape: each shape must be seen to fire.
@@ -190,7 +204,7 @@ SHAPE_FAULTS: dict[str, Mutation] = {
     "shacl-investigation-done": _drop(KG.notDoneReason),
     "shacl-treatment-agent": _drop(KG.agentName),
     "shacl-event-placement": _drop(KG.anchor, "event/doxorubicin-start"),
-    "shacl-event-bounds": _set("event/lms-diagnosis", KG.earliestDay, Literal("5", datatype=XSD.integer)),
+    "shacl-event-bounds": _set("event/lms-diagnosis", KG.earliestDay, _integer("5")),
 }  # fmt: skip
 
 
@@ -266,3 +280,24 @@ def test_docs_list_every_rule_the_code_emits_and_no_other() -> None:
 def test_every_file_rule_has_a_bad_file_and_every_other_rule_a_test() -> None:
     with_files = {expectation(path)[0] for path in INVALID}
     assert _emitted_rules() - with_files == BATCH_RULES
+
+
+def _schema_fields(node: dict[str, Any]) -> set[str]:
+    """Every property name anywhere in the case file schema."""
+    found: set[str] = set()
+    for name, child in node.get("properties", {}).items():
+        found |= {name} | _schema_fields(child)
+    if isinstance(node.get("items"), dict):
+        found |= _schema_fields(node["items"])
+    return found
+
+
+def test_docs_describe_every_field_every_antibody_key_and_every_vague_word() -> None:
+    text = (PROJECT_ROOT / "docs" / "curation.md").read_text(encoding="utf-8")
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)  # not the examples
+    quoted = set(re.findall(r"`([^`]+)`", prose))
+    words = set(re.findall(r"[a-z_]+", " ".join(quoted)))
+    assert _schema_fields(case_schema()) - words == set()
+    assert set(controlled.ANTIBODIES) - quoted == set()
+    for word, (low, high) in VAGUE_AMOUNTS.items():
+        assert f"`{word}`" in text and (f"| {low} |" in text or f"| {low} to {high} |" in text)

@@ -125,13 +125,13 @@ def find_likely_duplicates(
     new = list(new)
     incoming = {profile.case_id for profile in new}
     stored = [profile for profile in existing if profile.case_id not in incoming]
-    found: dict[tuple[str, str], LikelyDuplicate] = {}
+    found: dict[tuple[str, str], LikelyDuplicate | None] = {}
     for a, b in _candidate_pairs(new, stored):
-        pair = compare(a, b)
-        if pair:
-            first, second = sorted((a, b), key=lambda p: p.case_id)
-            found.setdefault((first.case_id, second.case_id), compare(first, second) or pair)
-    return [found[key] for key in sorted(found)]
+        first, second = sorted((a, b), key=lambda profile: profile.case_id)
+        key = (first.case_id, second.case_id)
+        if key not in found:  # a pair sharing two tumour types is a candidate twice
+            found[key] = compare(first, second)
+    return [pair for _, pair in sorted(found.items()) if pair is not None]
 
 
 def _candidate_pairs(

@@ -35,7 +35,7 @@ class Reporter:
         self._add(pointer, rule, message, fix, Severity.WARNING, False)
 
     def has(self, *rules: str) -> bool:
-        """Whether an issue of one of these rules was already recorded (later rules may depend on it)."""
+        """Whether one of these rules has fired already (later rules may depend on it)."""
         return any(issue.rule in rules for issue in self.issues)
 
     def has_errors(self) -> bool:

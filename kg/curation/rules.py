@@ -1,8 +1,8 @@
 """The rules of meaning: what a schema-valid case file must also satisfy to enter the graph.
 
 Each rule is a function ``check_x(case, report)`` that records every problem it finds and never
-raises, so one run of ``kg validate`` reports them all. The rule ids are listed, with their fixes, in
-docs/curation.md; tests/data/cases/invalid/ holds one file per rule that must trigger it.
+raises, so one run of ``kg validate`` reports them all. The rule ids are listed, with their fixes,
+in docs/curation.md; tests/data/cases/invalid/ holds one file per rule that must trigger it.
 """
 
 from __future__ import annotations

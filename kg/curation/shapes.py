@@ -90,14 +90,16 @@ def find_violations(quads: Iterable[Quad]) -> list[ShapeViolation]:
     """
     data = rdflib.Graph()
     for quad in quads:
-        data.add((_rdflib_term(quad.subject), _rdflib_term(quad.predicate), _rdflib_term(quad.object)))
+        data.add(
+            (_rdflib_term(quad.subject), _rdflib_term(quad.predicate), _rdflib_term(quad.object))
+        )
     conforms, results, _ = pyshacl.validate(
         data, shacl_graph=shapes_graph(), inference="none", inplace=True
     )
     if conforms:
         return []
     assert isinstance(results, rdflib.Graph)
-    found = {_violation(results, node) for node in results.subjects(SH.focusNode, None)}
+    found = {_violation(results, node, data) for node in results.subjects(SH.focusNode, None)}
     return sorted(found, key=lambda v: (v.focus, v.rule, v.predicate or ""))
 
 
@@ -117,11 +119,14 @@ def _rdflib_term(term: NamedNode | BlankNode | Literal | Triple) -> rdflib.term.
     raise TypeError(f"case data holds no RDF-star triples, got {term}")
 
 
-def _violation(results: rdflib.Graph, node: rdflib.term.Node) -> ShapeViolation:
+def _violation(results: rdflib.Graph, node: rdflib.term.Node, data: rdflib.Graph) -> ShapeViolation:
     shape = _named_shape(results.value(node, SH.sourceShape))
     focus = results.value(node, SH.focusNode)
     path = results.value(node, SH.resultPath)
     value = results.value(node, SH.value)
+    if not isinstance(path, rdflib.URIRef) and value is not None:
+        # A path of alternatives: the predicate that holds the offending value locates it.
+        path = next(data.predicates(focus, value), path)
     shapes = shapes_graph()
     message = str(shapes.value(shape, SH.message) or results.value(node, SH.resultMessage))
     if value is not None and value != focus and not isinstance(value, rdflib.BNode):

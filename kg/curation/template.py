@@ -146,8 +146,10 @@ class Publication:
 
     def fields(self) -> dict[str, object]:
         """Return the publication's fields as the case file writes them (absent ones left out)."""
-        values = {"pmid": self.pmid, "doi": self.doi, "title": self.title,
-                  "journal": self.journal, "year": self.year, "authors": list(self.authors)}  # fmt: skip
+        values = {
+            "pmid": self.pmid, "doi": self.doi, "title": self.title, "journal": self.journal,
+            "year": self.year, "authors": list(self.authors),
+        }  # fmt: skip
         return {key: value for key, value in values.items() if value}
 
 
@@ -197,8 +199,9 @@ def render_case_template(
         schema=Path(os.path.relpath(SCHEMA_FILE, folder.resolve())).as_posix(),
         path=(folder / f"{case_id}.yaml").as_posix(),
         case_id=case_id,
-        publication="\n".join(f"  {k}: {json.dumps(v, ensure_ascii=False)}"
-                              for k, v in publication.fields().items()),  # fmt: skip
+        publication="\n".join(
+            f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in publication.fields().items()
+        ),
         curator=json.dumps(curator, ensure_ascii=False),
         today=(today or date.today()).isoformat(),
         hpo=hpo,
@@ -220,7 +223,9 @@ def new_case_file(
     :raises CaseFileError: for a malformed id, or an explicit id whose file exists.
     """
     if case_id is not None and not _ID_RE.match(case_id):
-        raise CaseFileError(f"`{case_id}` is not a case id: use lower-case letters, digits, hyphens")
+        raise CaseFileError(
+            f"`{case_id}` is not a case id: use lower-case letters, digits, hyphens"
+        )
     chosen = case_id or _free_id(folder, suggest_case_id(publication))
     path = folder / f"{chosen}.yaml"
     if path.exists():

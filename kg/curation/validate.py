@@ -220,7 +220,9 @@ def _explain_missing(
             )  # fmt: skip
 
 
-def _explain_value(error: jsonschema.ValidationError, pointer: Pointer, where: str) -> SchemaProblem:
+def _explain_value(
+    error: jsonschema.ValidationError, pointer: Pointer, where: str
+) -> SchemaProblem:
     if error.validator in ("type", "const"):
         expected = error.schema.get("type", error.schema.get("const"))
         kind = TYPE_NAMES.get(str(expected), repr(expected))

@@ -20,13 +20,15 @@ import urllib.error
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolution, QuerySolutions, serialize
 from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from kg.errors import StoreError
+from kg.errors import QueryError, StoreError
 from kg.rdf.vocab import BASE
 from kg.store.base import QueryResult
 from kg.store.credentials import Credentials, load_credentials
@@ -51,6 +53,15 @@ from kg.store.sparql_text import QUERY_FORMS, request_form
 RESULTS_ACCEPT = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples"
 STAGING_PREFIX = BASE + "graph/staging/"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A server's answer: body, content type, and the headers that may flag it incomplete."""
+
+    body: bytes
+    content_type: str
+    headers: Message
 
 
 class RemoteStore:
@@ -117,15 +128,20 @@ class RemoteStore:
             wrapper.setCredentials(credentials.user, credentials.password, realm=credentials.realm)
         return wrapper
 
-    def _request(self, text: str, *, update: bool, accept: str) -> tuple[bytes, str]:
-        """Send one query or update; return the body and its content type.
+    def _request(self, text: str, *, update: bool, accept: str) -> Reply:
+        """Send one query or update; return the body, its content type and the headers.
 
-        :raises StoreError: naming the endpoint and quoting the server's own message.
+        :raises QueryError: when the server calls the request malformed (HTTP 400).
+        :raises StoreError: for other failures, naming the endpoint and quoting the server.
         """
         url = self.update_endpoint if update else self.endpoint
         try:
             response = self._wrapper(text, update=update, accept=accept).query().response
-            return response.read(), response.headers.get("Content-Type", "")
+            return Reply(
+                response.read(), response.headers.get("Content-Type", ""), response.headers
+            )
+        except QueryBadFormed as error:
+            raise QueryError(f"{url} refused the request: {_server_message(error)}") from None
         except SPARQLWrapperException as error:
             raise StoreError(f"{url}: {_server_message(error)}") from None
         except urllib.error.HTTPError as error:
@@ -133,19 +149,44 @@ class RemoteStore:
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise StoreError(f"{url}: cannot reach the endpoint: {error}") from None
 
+    def _complete(self, reply: Reply) -> Reply:
+        """Refuse an answer the server says is incomplete, rather than pass it on as whole.
+
+        Virtuoso cuts results at its ResultSetMaxRows and says so only in a header, and an
+        "anytime" query stopped at MaxQueryExecutionTime returns what it had, flagged by another.
+
+        :raises StoreError: naming the limit and what to do.
+        """
+        cap = reply.headers.get("X-SPARQL-MaxRows")
+        if cap:
+            raise StoreError(
+                f"{self.endpoint} returned only its first {cap} rows (its result-size limit); "
+                "page with LIMIT and OFFSET, or raise the server's limit (Virtuoso: "
+                "ResultSetMaxRows in virtuoso.ini)"
+            )
+        if reply.headers.get("X-SQL-State"):
+            message = reply.headers.get("X-SQL-Message", "")
+            raise StoreError(
+                f"{self.endpoint} stopped the query at its time limit and returned partial "
+                f"results ({message}); narrow the query, or raise the server's limit "
+                "(Virtuoso: MaxQueryExecutionTime)"
+            )
+        return reply
+
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL query on the server; the default graph is whatever the server makes it.
 
-        :raises StoreError: for an update given as a query, or any error from the server.
+        :raises QueryError: for an update given as a query, or a query the server refuses.
+        :raises StoreError: for an incomplete answer or any other failure.
         """
         form = request_form(sparql)
         if form is not None and form not in QUERY_FORMS:
-            raise StoreError(f"this is a SPARQL update ({form}), not a query; use update()")
+            raise QueryError(f"this is a SPARQL update ({form}), not a query; use update()")
         if form in ("CONSTRUCT", "DESCRIBE"):
-            body, content_type = self._request(sparql, update=False, accept=GRAPH_ACCEPT)
-            return as_query_triples(parse_triples(body, content_type))
-        body, content_type = self._request(sparql, update=False, accept=RESULTS_ACCEPT)
-        return parse_solutions(body, content_type)
+            reply = self._complete(self._request(sparql, update=False, accept=GRAPH_ACCEPT))
+            return as_query_triples(parse_triples(reply.body, reply.content_type))
+        reply = self._complete(self._request(sparql, update=False, accept=RESULTS_ACCEPT))
+        return parse_solutions(reply.body, reply.content_type)
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update on the server's update endpoint.
@@ -159,16 +200,16 @@ class RemoteStore:
     def _select_all(self, variables: str, pattern: str) -> list[QuerySolution]:
         """Return every solution of ``SELECT DISTINCT variables WHERE { pattern }``.
 
-        Servers may cut results short (Virtuoso's ResultSetMaxRows, 10,000 by default, with only
-        a header to say so), so the rows are counted first; when fewer arrive, they are fetched
-        again in ordered pages of the size the server allowed. Virtuoso refuses OFFSET past that
-        size on an ordered query ("SR353") unless the ordering sits in a subquery, as here.
+        Servers may cut results short (Virtuoso's ResultSetMaxRows, 10,000 by default), so the
+        rows are counted first; when fewer arrive, they are fetched again in ordered pages of the
+        size the server allowed. Virtuoso refuses OFFSET past that size on an ordered query
+        ("SR353") unless the ordering sits in a subquery, as here.
 
         :raises StoreError: when the rows still do not add up.
         """
         inner = f"SELECT DISTINCT {variables} WHERE {{ {pattern} }}"
         expected = self._count(inner)
-        rows = list(self._solutions(inner))
+        rows = self._rows(inner)
         if len(rows) == expected:
             return rows
         page, rows = len(rows), []
@@ -176,20 +217,21 @@ class RemoteStore:
             raise StoreError(f"{self.endpoint}: returned no rows of {expected}")
         while len(rows) < expected:
             ordered = f"{{ {inner} ORDER BY {variables} }}"
-            paged = f"SELECT * WHERE {{ {ordered} }} OFFSET {len(rows)} LIMIT {page}"
-            batch = list(self._solutions(paged))
+            batch = self._rows(f"SELECT * WHERE {{ {ordered} }} OFFSET {len(rows)} LIMIT {page}")
             if not batch:
                 raise StoreError(f"{self.endpoint}: returned {len(rows)} of {expected} rows")
             rows.extend(batch)
         return rows
 
-    def _solutions(self, sparql: str) -> QuerySolutions:
-        result = self.query(sparql)
+    def _rows(self, sparql: str) -> list[QuerySolution]:
+        """Rows of a SELECT, accepting an answer cut at the server's row limit (paging uses it)."""
+        reply = self._request(sparql, update=False, accept=RESULTS_ACCEPT)
+        result = parse_solutions(reply.body, reply.content_type)
         assert isinstance(result, QuerySolutions)
-        return result
+        return list(result)
 
     def _count(self, inner: str) -> int:
-        (row,) = list(self._solutions(f"SELECT (COUNT(*) AS ?n) WHERE {{ {inner} }}"))
+        (row,) = self._rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {inner} }}")
         return int(row["n"].value)
 
     def _project_filter(self, variable: str) -> str:

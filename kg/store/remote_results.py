@@ -81,6 +81,24 @@ def normalise_json_term(term: dict[str, Any]) -> None:
             normalise_json_term(part)
 
 
+def normalise_json_results(document: dict[str, Any]) -> dict[str, Any]:
+    """Undo a server's quirks in a SPARQL JSON results document.
+
+    Virtuoso 7.2 answers ASK with one row of ``__ASK_RETVAL`` (1 or 0) instead of a boolean.
+
+    >>> normalise_json_results({"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": [
+    ...     {"__ASK_RETVAL": {"type": "typed-literal", "value": "1"}}]}})
+    {'head': {}, 'boolean': True}
+    """
+    bindings = document.get("results", {}).get("bindings", [])
+    if document.get("head", {}).get("vars") == ["__ASK_RETVAL"] and len(bindings) == 1:
+        return {"head": {}, "boolean": bindings[0]["__ASK_RETVAL"]["value"] not in ("0", "false")}
+    for binding in bindings:
+        for term in binding.values():
+            normalise_json_term(term)
+    return document
+
+
 def parse_solutions(body: bytes, content_type: str) -> QueryResult:
     """Parse SELECT or ASK results (SPARQL JSON, or XML/TSV from a server that ignores Accept).
 
@@ -92,11 +110,7 @@ def parse_solutions(body: bytes, content_type: str) -> QueryResult:
         raise StoreError(f"the endpoint answered with {content_type!r}, not SPARQL results")
     try:
         if fmt == QueryResultsFormat.JSON:
-            document = json.loads(body)
-            for binding in document.get("results", {}).get("bindings", []):
-                for term in binding.values():
-                    normalise_json_term(term)
-            body = json.dumps(document).encode("utf-8")
+            body = json.dumps(normalise_json_results(json.loads(body))).encode("utf-8")
         return parse_query_results(body, fmt)
     except (ValueError, SyntaxError) as error:
         raise StoreError(f"cannot read the endpoint's {kind} results: {error}") from error

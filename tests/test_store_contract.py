@@ -1,0 +1,443 @@
+"""One contract, every backend: the embedded store, an Oxigraph server and a Virtuoso 7.
+
+The servers are real processes on 127.0.0.1 (tests/server_fixtures.py), loaded with the same
+quads as the embedded reference: the curated cases, the ontology and HermiT's inferences. Every
+store operation and every named query must behave the same on each; answers are compared as
+sorted rows. Where a server is known to answer differently, the test is a strict xfail that names
+the cause and the fix, so the difference stays visible and the mark must go once it is fixed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import (
+    BlankNode,
+    CanonicalizationAlgorithm,
+    Dataset,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    Triple,
+)
+
+from kg.build import build_graph
+from kg.errors import KgError, QueryError
+from kg.paths import CASES_DIR
+from kg.qc import run_checks
+from kg.queries import NamedQuery, find_query, load_catalogue, parse_query_file
+from kg.rdf.vocab import BASE, XSD
+from kg.reasoning.facts import read_case_facts
+from kg.results import to_table
+from kg.store import EmbeddedStore, Store
+from kg.store.remote import RemoteStore
+from kg.store.servers import RunningServer
+from tests.conftest import FOUNDING_CASE
+
+pytest_plugins = ("tests.server_fixtures",)
+
+BACKENDS = [
+    pytest.param("embedded"),
+    pytest.param("oxigraph", marks=pytest.mark.remote),
+    pytest.param("virtuoso", marks=pytest.mark.remote),
+]
+SCRATCH = NamedNode(BASE + "graph/contract-test")
+OTHER = NamedNode(BASE + "graph/contract-test-other")
+P = NamedNode("https://w3id.org/dmkg/vocab/contractTestValue")
+# Errors a backend may raise when it refuses a request. The embedded store lets pyoxigraph's
+# SyntaxError through where the remote store raises QueryError; see the report on embedded.py.
+REFUSED = (KgError, SyntaxError)
+
+LITERATURE_CLAIMS_CONCAT = (
+    "Virtuoso 7.2 treats an unbound argument of CONCAT as an empty string, where SPARQL makes "
+    "CONCAT an error and COALESCE moves on: COALESCE(CONCAT(?madeFirst, ' '), '') gives ' , doi:' "
+    "for a claim with no source; fix: IF(BOUND(?x), CONCAT(?x, ' '), '') in ?source and ?citedBy "
+    "(as done in case-timeline.rq and dm-classification.rq)"
+)
+VIRTUOSO_BOOLEANS = (
+    "Virtuoso 7.2 returns computed booleans (BIND(EXISTS ...), IF(..., true, false)) as "
+    "xsd:integer 1/0, and kg/reasoning/facts.py compares with 'true'; fix: accept '1' there too"
+)
+# Named queries (test ids) whose answers differ on Virtuoso 7.2, with the cause and the fix.
+VIRTUOSO_DIFFERENCES = {
+    "tumour-dm-associations": (
+        "Virtuoso 7.2 joins two rdfs:subClassOf* paths on a shared variable wrongly (1 row "
+        "instead of 10) and cannot start the one inside FILTER EXISTS ('transitive start not "
+        "given'); fix: materialise the subclass closure at build time, or compare path ends "
+        "with FILTER(STR(?end) = STR(<iri>)) instead of a constant end"
+    ),
+    "tumour-dm-associations[tumour=SOFT_TISSUE]": (
+        "Virtuoso 7.2 cannot start the rdfs:subClassOf* path inside FILTER EXISTS ('transitive "
+        "start not given'); fix as for the unbound run"
+    ),
+    "literature-claims": LITERATURE_CLAIMS_CONCAT,
+    "literature-claims[subject=TIF1-gamma]": LITERATURE_CLAIMS_CONCAT,
+    "criteria-assessment": (
+        "OPTIONAL { ?supported rdfs:label ?l } runs with ?supported unbound when a case has no "
+        "supported class, matching every label (45,225 rows on Oxigraph, 5 on Virtuoso); fix: "
+        "bind ?supported and its label inside one OPTIONAL"
+    ),
+}
+VIRTUOSO_HANGS = {
+    "bohan-peter-sparql": (
+        "Virtuoso 7.2 expands each BIND(EXISTS ...) at every use of its variable, so the "
+        "arithmetic over ?I..?V runs for minutes (over 300 s measured); a subquery instead "
+        "crashes its compiler (SQ156)"
+    ),
+}
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(
+    request: pytest.FixtureRequest,
+    reference_store: EmbeddedStore,
+    reference_loader: Callable[[RunningServer, EmbeddedStore], RemoteStore],
+) -> Store:
+    """The reference data on one backend."""
+    name = request.param
+    if name == "embedded":
+        return reference_store
+    server = request.getfixturevalue(f"{name}_server")
+    return reference_loader(server, reference_store)
+
+
+@pytest.fixture
+def scratch(backend: Store) -> Iterator[Store]:
+    """The backend, with the scratch graphs removed again after the test."""
+    yield backend
+    for graph in (SCRATCH, OTHER):
+        backend.drop_graph(graph)
+
+
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """The id of the backend a test runs on."""
+    return str(request.node.callspec.params["backend"])
+
+
+# -- comparing answers ----------------------------------------------------------------------------
+
+_GROUP_CONCAT = re.compile(
+    r'GROUP_CONCAT\s*\((?:DISTINCT\s+)?[^;]*;\s*SEPARATOR\s*=\s*"([^"]*)"\s*\)\s*AS\s+\?(\w+)',
+    re.IGNORECASE,
+)
+
+
+def group_concat_separators(sparql: str) -> dict[str, str]:
+    """The variables a query fills with GROUP_CONCAT, and the separator of each.
+
+    >>> group_concat_separators('(GROUP_CONCAT(DISTINCT ?a; SEPARATOR=", ") AS ?all)')
+    {'all': ', '}
+    """
+    return {name: separator for separator, name in _GROUP_CONCAT.findall(sparql)}
+
+
+def normalise_group_concat(value: str, separator: str) -> str:
+    """Sort the parts of a GROUP_CONCAT value.
+
+    SPARQL leaves the order of GROUP_CONCAT undefined, and engines do differ (the embedded store
+    and Oxigraph server already disagree on the same data), so only the set of parts is part of
+    the answer. No other cell is touched.
+
+    >>> normalise_group_concat("b, a", ", ")
+    'a, b'
+    """
+    return separator.join(sorted(value.split(separator)))
+
+
+def answer(store: Store, sparql: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The columns and the sorted, normalised rows of a query's answer."""
+    table = to_table(store.query(sparql))
+    concatenated = group_concat_separators(sparql)
+    rows = []
+    for row in table.rows:
+        cells = [
+            normalise_group_concat(cell, concatenated[column]) if column in concatenated else cell
+            for column, cell in zip(table.columns, row, strict=True)
+        ]
+        rows.append(tuple(cells))
+    return table.columns, sorted(rows)
+
+
+def example_parameters(query: NamedQuery) -> dict[str, str]:
+    """The parameters of a query's documented example (``--param name=value``)."""
+    return dict(re.findall(r"--param\s+(\w+)=(\S+)", query.example))
+
+
+def case_id(name: str, parameters: dict[str, str]) -> str:
+    """The test id of a query run: its name, and its parameters if any.
+
+    >>> case_id("antibody-profile", {"case": "x"})
+    'antibody-profile[case=x]'
+    """
+    label = ",".join(f"{key}={value}" for key, value in parameters.items())
+    return f"{name}[{label}]" if label else name
+
+
+def query_cases() -> list[pytest.param]:
+    """Every named query, unbound and with its example's parameters."""
+    cases = []
+    for query in load_catalogue().values():
+        example = example_parameters(query)
+        runs = [{}, example] if example else [{}]
+        cases += [pytest.param(query.name, run, id=case_id(query.name, run)) for run in runs]
+    return cases
+
+
+# -- named queries, checks and reasoning facts ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "parameters"), query_cases())
+def test_named_query_answers_the_same_on_every_backend(
+    request: pytest.FixtureRequest,
+    backend: Store,
+    reference_store: EmbeddedStore,
+    name: str,
+    parameters: dict[str, str],
+) -> None:
+    """Every named query returns the embedded store's rows on every backend."""
+    run = case_id(name, parameters)
+    if backend_name(request) == "virtuoso":
+        if name in VIRTUOSO_HANGS:
+            pytest.xfail(VIRTUOSO_HANGS[name])
+        if run in VIRTUOSO_DIFFERENCES:
+            request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERENCES[run], strict=True))
+    sparql = find_query(name).bind(parameters)
+    assert answer(backend, sparql) == answer(reference_store, sparql)
+
+
+def test_quality_checks_find_the_same_violations(
+    backend: Store, reference_store: EmbeddedStore
+) -> None:
+    """The QC rules report the same violations on every backend."""
+    assert sorted(map(str, run_checks(backend))) == sorted(map(str, run_checks(reference_store)))
+
+
+def comparable_facts(store: Store) -> dict[str, dict[str, object]]:
+    """The reasoner's input facts with every list sorted: the queries behind them have no ORDER
+    BY, so engines may list findings and labs in any order, and the reasoner does not care."""
+    facts = {}
+    for case, record in read_case_facts(store).items():
+        fields = dict(vars(record))
+        facts[case] = {
+            name: sorted(value, key=repr) if isinstance(value, list) else value
+            for name, value in fields.items()
+        }
+    return facts
+
+
+def test_reasoner_input_facts_are_the_same(
+    request: pytest.FixtureRequest, backend: Store, reference_store: EmbeddedStore
+) -> None:
+    """The facts the reasoner reads through kg/reasoning/sparql/ are the same on every backend."""
+    if backend_name(request) == "virtuoso":
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_BOOLEANS, strict=True))
+    assert comparable_facts(backend) == comparable_facts(reference_store)
+
+
+def test_build_finds_everything_unchanged(backend: Store) -> None:
+    """Building again changes nothing: every checksum written reads back identical."""
+    report = build_graph(backend, CASES_DIR)
+    assert report.added == [] and report.replaced == []
+    assert not report.ontology_updated
+    assert FOUNDING_CASE in report.unchanged
+
+
+def canonical(quads: list[Quad]) -> set[Quad]:
+    """Quads with blank nodes renamed canonically (RDFC-1.0), so stores can be compared."""
+    dataset = Dataset(quads)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
+
+
+def test_every_graph_holds_the_reference_quads(
+    backend: Store, reference_store: EmbeddedStore
+) -> None:
+    """Listing and reading graphs gives back exactly what was written, blank nodes included."""
+    assert backend.graphs() == reference_store.graphs()
+    assert canonical(list(backend.quads())) == canonical(list(reference_store.quads()))
+
+
+# -- store operations -----------------------------------------------------------------------------
+
+TRICKY_LITERALS = [
+    Literal('quote " and \\ backslash'),
+    Literal("line\nbreak\ttab\r"),
+    Literal("} ; DROP ALL ; INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }"),
+    Literal("unicode: é γ 𝔸 ✓"),
+    Literal("gamma", language="en-gb"),
+    Literal("42", datatype=XSD.integer),
+    Literal("2.5", datatype=XSD.decimal),
+    Literal("true", datatype=XSD.boolean),
+    Literal("2020-08-24", datatype=XSD.date),
+    Literal("2020-08-24T10:00:00Z", datatype=XSD.dateTime),
+]
+
+
+def test_replace_graph_round_trips_tricky_terms(scratch: Store) -> None:
+    """Quotes, newlines, non-ASCII, typed literals and blank nodes read back as written."""
+    node = BlankNode()
+    quads = [Quad(SCRATCH, P, value, SCRATCH) for value in TRICKY_LITERALS]
+    quads += [Quad(SCRATCH, P, node, SCRATCH), Quad(node, P, Literal("inside"), SCRATCH)]
+    scratch.replace_graph(SCRATCH, quads)
+    assert canonical(list(scratch.quads(SCRATCH))) == canonical(quads)
+    assert SCRATCH in scratch.graphs()
+
+
+def test_replace_graph_replaces_rather_than_adds(scratch: Store) -> None:
+    """A second replace leaves only the second content."""
+    scratch.replace_graph(SCRATCH, [Quad(SCRATCH, P, Literal("old"), SCRATCH)])
+    scratch.replace_graph(SCRATCH, [Quad(SCRATCH, P, Literal("new"), SCRATCH)])
+    assert [q.object for q in scratch.quads(SCRATCH)] == [Literal("new")]
+
+
+def test_drop_graph_removes_it_and_tolerates_absence(scratch: Store) -> None:
+    """Dropping removes the graph; dropping it again is not an error."""
+    scratch.replace_graph(SCRATCH, [Quad(SCRATCH, P, Literal("x"), SCRATCH)])
+    scratch.drop_graph(SCRATCH)
+    scratch.drop_graph(SCRATCH)
+    assert SCRATCH not in scratch.graphs()
+    assert list(scratch.quads(SCRATCH)) == []
+
+
+def test_replace_graphs_with_an_empty_graph_drops_it(scratch: Store) -> None:
+    """Replacing a graph with nothing leaves it empty, beside another graph replaced at once."""
+    scratch.replace_graph(SCRATCH, [Quad(SCRATCH, P, Literal("x"), SCRATCH)])
+    scratch.replace_graphs({SCRATCH: [], OTHER: [Quad(OTHER, P, Literal("y"), OTHER)]})
+    assert list(scratch.quads(SCRATCH)) == []
+    assert [q.object for q in scratch.quads(OTHER)] == [Literal("y")]
+
+
+def poison(name: str) -> list[Quad]:
+    """Quads this backend refuses in the middle of a write, to test all-or-nothing.
+
+    Each is refused for a real reason: pyoxigraph will not share one blank node between two
+    INSERT DATA blocks of one update; the Oxigraph server is built without RDF 1.2 triple terms;
+    Virtuoso 7.2 has no xsd:duration and fails only while running the update, after earlier
+    operations of the same request took effect, the case staging exists for.
+    """
+    if name == "embedded":
+        shared = BlankNode()
+        return [Quad(SCRATCH, P, shared, SCRATCH), Quad(shared, P, Literal("x"), OTHER)]
+    if name == "oxigraph":
+        return [Quad(OTHER, P, Triple(P, P, P), OTHER)]
+    return [Quad(OTHER, P, Literal("P3Y", datatype=NamedNode(str(XSD.base) + "duration")), OTHER)]
+
+
+def test_replace_graphs_is_all_or_nothing(request: pytest.FixtureRequest, scratch: Store) -> None:
+    """When the backend refuses one graph, no graph changes and no staging graph is left."""
+    scratch.replace_graph(SCRATCH, [Quad(SCRATCH, P, Literal("before"), SCRATCH)])
+    graphs_before = scratch.graphs()
+    bad = poison(backend_name(request))
+    new = [Quad(SCRATCH, P, Literal(f"after {i}"), SCRATCH) for i in range(2500)]
+    with pytest.raises(REFUSED):
+        scratch.replace_graphs({
+            SCRATCH: new + [q for q in bad if q.graph_name == SCRATCH],
+            OTHER: [q for q in bad if q.graph_name == OTHER],
+        })  # fmt: skip
+    assert [q.object for q in scratch.quads(SCRATCH)] == [Literal("before")]
+    assert scratch.graphs() == graphs_before
+
+
+def test_query_forms_return_pyoxigraph_types(backend: Store) -> None:
+    """SELECT, ASK and CONSTRUCT answers are the pyoxigraph types, as from the embedded store."""
+    graph = f"<{BASE}graph/ontology>"
+    select = backend.query(f"SELECT ?s WHERE {{ GRAPH {graph} {{ ?s a ?c }} }} LIMIT 3")
+    assert isinstance(select, QuerySolutions) and len(list(select)) == 3
+    ask = backend.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    assert isinstance(ask, QueryBoolean) and bool(ask)
+    construct = list(
+        backend.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} LIMIT 5")
+    )
+    assert len(construct) == 5 and all(isinstance(t, Triple) for t in construct)
+
+
+def test_update_runs_a_sparql_update(scratch: Store) -> None:
+    """A SPARQL update reaches the store."""
+    scratch.update(f'INSERT DATA {{ GRAPH {SCRATCH} {{ {SCRATCH} {P} "by update" }} }}')
+    assert [q.object for q in scratch.quads(SCRATCH)] == [Literal("by update")]
+
+
+# -- injection ------------------------------------------------------------------------------------
+
+HOSTILE_TEXT = [
+    'asserted" } ; DROP ALL ; SELECT * { "',
+    "asserted' } ; DROP ALL ; #",
+    "} ; DROP ALL",
+    "inferred\n} }\nDROP ALL ;\nINSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+    '""" ) } UNION { ?s ?p ?o } #',
+    '\\" } DROP ALL',
+]
+HOSTILE_IRIS = [
+    "http://e/a b",
+    "http://e/<a>",
+    "http://e/a> } ; DROP ALL ; <http://e/b",
+    "http://e/a>\n} DROP ALL",
+    'http://e/"a"',
+    "http://e/{a}",
+    "not an iri",
+]
+
+
+def count_quads(store: Store) -> int:
+    """The number of quads in named graphs, counted by the store."""
+    (row,) = to_table(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")).rows
+    return int(row[0])
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+def test_hostile_string_parameter_is_bound_as_data(backend: Store, value: str) -> None:
+    """A string that tries to close the query is one literal: no rows match, nothing changes."""
+    before = count_quads(backend)
+    sparql = find_query("dm-classification").bind({"source": value})
+    assert sparql.count("DROP ALL") == value.count("DROP ALL")
+    assert answer(backend, sparql)[1] == []
+    assert count_quads(backend) == before
+
+
+@pytest.mark.parametrize("value", HOSTILE_IRIS + HOSTILE_TEXT)
+@pytest.mark.parametrize("parameter", ["case", "tumour"])
+def test_hostile_identifier_parameter_is_refused(parameter: str, value: str) -> None:
+    """Case ids and OncoTree codes that are not plain identifiers are refused, naming the rule."""
+    query = find_query("antibody-profile" if parameter == "case" else "tumour-dm-associations")
+    with pytest.raises(QueryError, match=f"parameter `{parameter}`"):
+        query.bind({parameter: value})
+
+
+@pytest.fixture(scope="module")
+def iri_query(tmp_path_factory: pytest.TempPathFactory) -> NamedQuery:
+    """A named query with an IRI parameter (none of the catalogue's queries has one yet)."""
+    path = Path(tmp_path_factory.mktemp("queries")) / "graph-size.rq"
+    path.write_text(
+        "# title: Quads in one graph\n"
+        "# param: graph (iri, default: none) The graph.\n"
+        "# example: kg query graph-size --param graph=https://w3id.org/dmkg/graph/ontology\n"
+        "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?graph { UNDEF } GRAPH ?graph { ?s ?p ?o } }\n",
+        encoding="utf-8",
+    )
+    return parse_query_file(path)
+
+
+@pytest.mark.parametrize("value", HOSTILE_IRIS)
+def test_hostile_iri_parameter_is_refused(iri_query: NamedQuery, value: str) -> None:
+    """IRIs with spaces, angle brackets, quotes or braces are refused before reaching a store."""
+    with pytest.raises(QueryError, match="parameter `graph`"):
+        iri_query.bind({"graph": value})
+
+
+def test_iri_parameter_is_bound_as_a_term(backend: Store, iri_query: NamedQuery) -> None:
+    """A valid IRI is bound as an IRI term and answers on every backend."""
+    sparql = iri_query.bind({"graph": f"{BASE}graph/ontology"})
+    assert int(answer(backend, sparql)[1][0][0]) > 1000
+
+
+def test_update_smuggled_into_a_query_is_refused(backend: Store) -> None:
+    """A query text carrying an update is refused whole; nothing is dropped."""
+    before = count_quads(backend)
+    with pytest.raises(REFUSED):
+        backend.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1 ; DROP ALL")
+    assert count_quads(backend) == before
