@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,10 +85,30 @@ def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
     return True
 
 
+# Below this many files, starting worker processes (each loads the terminologies and shapes once,
+# about two seconds) costs more than it saves.
+PARALLEL_VALIDATION_MIN_FILES = 200
+
+
 def validate_all(
     paths: Iterable[Path], progress: Callable[[Path], None] | None = None
 ) -> list[ValidationResult]:
-    """Validate every file, collecting all issues (a batch is judged whole)."""
+    """Validate every file, collecting all issues (a batch is judged whole).
+
+    Files are independent, so a large batch is validated on every core (validation is CPU-bound
+    Python: YAML, JSON Schema, the rules and SHACL); results keep the order of ``paths``.
+    """
+    paths = list(paths)
+    workers = min(os.cpu_count() or 1, len(paths) // PARALLEL_VALIDATION_MIN_FILES)
+    if workers > 1:
+        context = multiprocessing.get_context("spawn")  # the caller may hold store threads
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = []
+            for result in pool.map(validate_file, paths, chunksize=32):
+                results.append(result)
+                if progress:
+                    progress(result.path)
+            return results
     results = []
     for path in paths:
         results.append(validate_file(path))

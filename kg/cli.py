@@ -193,16 +193,12 @@ def register_command_modules() -> None:
     import importlib
 
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        app.registered_commands.extend(module.commands.registered_commands)
+        commands = importlib.import_module(module_name).commands
+        app.registered_commands.extend(c for c in commands.registered_commands if c not in app.registered_commands)
+        app.registered_groups.extend(g for g in commands.registered_groups if g not in app.registered_groups)
 
 
-COMMAND_MODULES = ("kg.cli_store", "kg.cli_curation", "kg.cli_reasoning", "kg.cli_bench")
+COMMAND_MODULES = ("kg.cli_curation", "kg.cli_reasoning", "kg.cli_store")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from kg.paths import default_store_dir
 from kg.store import open_store
 from kg.store.backup import load_file
 from kg.store.credentials import load_serve_token
+from kg.store.embedded import rdf_format_for
 from kg.web.server import ServeConfig, SparqlServer, serve
 
 commands = typer.Typer()
@@ -50,6 +51,7 @@ def dump_command(
         kg dump backup.trig --endpoint http://localhost:8890/sparql
     """
     with exit_codes():
+        rdf_format_for(file)  # refuse an unknown extension before any work
         where = location(store, endpoint, update_endpoint)
         source = open_store(where, read_only=True)
         source.dump(file)

@@ -32,7 +32,7 @@ def code_only(text: str) -> str:
     """Blank out comments, string literals and IRIs, keeping the structure around them.
 
     >>> code_only('SELECT * { ?s ?p "SERVICE" } # SERVICE')
-    'SELECT * { ?s ?p "" }  '
+    'SELECT * { ?s ?p  ""  }  '
     """
     return _NON_CODE.sub(lambda match: _PLACEHOLDERS[match.lastgroup or "comment"], text)
 

@@ -15,11 +15,12 @@ query has a time limit and a result cap, each answered with an error that says s
 from __future__ import annotations
 
 import hmac
+import signal
+import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from pyoxigraph import Literal, NamedNode, Triple, serialize
@@ -49,6 +50,7 @@ class ServeConfig:
     allow_service: bool = False
     update_token: str | None = None
     max_request_bytes: int = 10_000_000
+    log_requests: bool = True
 
 
 class SparqlServer(ThreadingHTTPServer):
@@ -85,7 +87,6 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     server: SparqlServer
     protocol_version = "HTTP/1.1"
-    quiet: ClassVar[bool] = False
 
     def do_GET(self) -> None:
         """Answer a query in the URL, or describe the service when there is none."""
@@ -201,8 +202,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: object) -> None:
-        """Log requests to stderr unless the server is quiet (tests)."""
-        if not self.quiet:
+        """Log requests to stderr unless the configuration says not to (tests)."""
+        if self.server.config.log_requests:
             super().log_message(format, *args)
 
 
@@ -229,12 +230,19 @@ def describe_service(endpoint: str, config: ServeConfig) -> list[Triple]:
     return [Triple(service, predicate, value) for predicate, value in triples]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(config: ServeConfig, started: object = None) -> None:
     """Serve until interrupted (Ctrl-C), then stop the workers.
 
     :param started: called with the server once it listens (the CLI prints the URL).
     """
     server = SparqlServer(config)
+    if threading.current_thread() is threading.main_thread():
+        # A service manager stops us with SIGTERM: shut down as cleanly as after Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         if callable(started):
             started(server)

@@ -1,0 +1,122 @@
+"""`kg dump` and `kg load`: backups restore every quad, and move graphs between backends.
+
+The round trip goes through the commands themselves: embedded -> file -> Virtuoso -> file ->
+a new embedded store, with Virtuoso's credentials from the environment as a user would set them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, Literal, NamedNode, Quad
+from typer.testing import CliRunner
+
+from kg.cli_store import commands
+from kg.errors import StoreError
+from kg.rdf.vocab import BASE
+from kg.store import EmbeddedStore
+from kg.store.backup import load_file, read_graphs
+from kg.store.servers import RunningServer
+
+pytest_plugins = ("tests.server_fixtures",)
+
+GRAPH = NamedNode(BASE + "graph/dump-test")
+P = NamedNode(BASE + "vocab/dumpTestValue")
+
+
+def canonical(quads: list[Quad]) -> set[Quad]:
+    """Quads with blank nodes renamed canonically (RDFC-1.0), so stores can be compared."""
+    dataset = Dataset(quads)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
+
+
+def kg(*arguments: str) -> str:
+    """Run a `kg` command of this module; fail with its output unless it succeeds."""
+    result = CliRunner().invoke(commands, list(arguments))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("name", ["backup.nq", "backup.trig", "backup.nq.gz", "backup.trig.gz"])
+def test_dump_and_load_between_embedded_stores_keep_every_quad(
+    reference_store: EmbeddedStore, tmp_path: Path, name: str
+) -> None:
+    """Each format, compressed or not, restores every quad into a new store."""
+    assert reference_store.directory is not None
+    kg("dump", str(tmp_path / name), "--store", str(reference_store.directory))
+    output = kg("load", str(tmp_path / name), "--store", str(tmp_path / "restored"))
+    restored = EmbeddedStore(tmp_path / "restored")
+    assert canonical(list(restored.quads())) == canonical(list(reference_store.quads()))
+    assert f"{len(reference_store.graphs())} graph(s)" in output
+
+
+@pytest.mark.remote
+def test_round_trip_through_virtuoso_keeps_every_quad(
+    reference_store: EmbeddedStore,
+    virtuoso_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """embedded -> Virtuoso -> embedded: the same quads, blank nodes and literals included."""
+    assert reference_store.directory is not None
+    monkeypatch.setenv("KG_SPARQL_AUTH", "digest")
+    monkeypatch.setenv("KG_SPARQL_USER", str(virtuoso_server.credentials.user))
+    monkeypatch.setenv("KG_SPARQL_PASSWORD", str(virtuoso_server.credentials.password))
+    remote = ["--endpoint", virtuoso_server.query_endpoint,
+              "--update-endpoint", virtuoso_server.update_endpoint]  # fmt: skip
+    kg("dump", str(tmp_path / "out.nq.gz"), "--store", str(reference_store.directory))
+    kg("load", str(tmp_path / "out.nq.gz"), *remote)
+    kg("dump", str(tmp_path / "back.trig.gz"), *remote)
+    kg("load", str(tmp_path / "back.trig.gz"), "--store", str(tmp_path / "restored"))
+    restored = list(EmbeddedStore(tmp_path / "restored").quads())
+    expected = list(reference_store.quads())
+    assert len(restored) == len(expected)
+    assert canonical(restored) == canonical(expected)
+
+
+def test_load_replaces_only_the_graphs_in_the_file(tmp_path: Path) -> None:
+    """Graphs the file does not mention are left alone; those it does are replaced."""
+    store = EmbeddedStore(tmp_path / "store")
+    other = NamedNode(BASE + "graph/untouched")
+    store.replace_graphs({
+        GRAPH: [Quad(GRAPH, P, Literal("old"), GRAPH)],
+        other: [Quad(other, P, Literal("kept"), other)],
+    })  # fmt: skip
+    dump = tmp_path / "one.nq"
+    dump.write_text(f'{GRAPH} {P} "new" {GRAPH} .\n', encoding="utf-8")
+    report = load_file(store, dump)
+    assert report.quads == 1
+    assert [q.object for q in store.quads(GRAPH)] == [Literal("new")]
+    assert [q.object for q in store.quads(other)] == [Literal("kept")]
+
+
+def test_syntax_error_names_the_file_and_line_and_changes_nothing(tmp_path: Path) -> None:
+    """A broken dump is refused before anything is written, with file:line in the message."""
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace_graph(GRAPH, [Quad(GRAPH, P, Literal("old"), GRAPH)])
+    dump = tmp_path / "broken.nq"
+    dump.write_text(
+        f'{GRAPH} {P} "new" {GRAPH} .\n{GRAPH} {P} "unclosed {GRAPH} .\n', encoding="utf-8"
+    )
+    with pytest.raises(StoreError, match=r"broken\.nq:2:"):
+        load_file(store, dump)
+    assert [q.object for q in store.quads(GRAPH)] == [Literal("old")]
+
+
+def test_default_graph_triples_are_refused(tmp_path: Path) -> None:
+    """Triples outside a named graph are refused with the reason and the fix."""
+    dump = tmp_path / "default.trig"
+    dump.write_text(f'{GRAPH} {P} "loose" .\n', encoding="utf-8")
+    with pytest.raises(StoreError, match="default graph"):
+        read_graphs(dump)
+
+
+def test_unknown_extension_is_refused(tmp_path: Path) -> None:
+    """Only N-Quads and TriG are dump formats, and the message lists them."""
+    result = CliRunner().invoke(
+        commands, ["dump", str(tmp_path / "x.ttl"), "--store", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "*.nq, *.trig" in result.output
