@@ -77,7 +77,9 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_phase(name: str, args: dict[str, Any], *, timeout: float, log: Path | None = None) -> PhaseRun:
+def run_phase(
+    name: str, args: dict[str, Any], *, timeout: float, log: Path | None = None
+) -> PhaseRun:
     """Run ``benchmarks.phases`` phase ``name`` in a fresh interpreter and measure it.
 
     :param name: the phase, a function name in :mod:`benchmarks.phases`.
@@ -91,7 +93,7 @@ def run_phase(name: str, args: dict[str, Any], *, timeout: float, log: Path | No
     command = [sys.executable, "-m", "benchmarks.phases", name, json.dumps(args), str(result_path)]
     stderr = log.open("a") if log else subprocess.DEVNULL
     started = time.perf_counter()
-    process = subprocess.Popen(command, stderr=stderr, stdout=stderr, start_new_session=True)  # noqa: S603
+    process = subprocess.Popen(command, stderr=stderr, stdout=stderr, start_new_session=True)
     peak, status = 0, "ok"
     rusage = None
     while True:

@@ -65,7 +65,10 @@ class Timings:
 
     def as_dict(self) -> Result:
         """Seconds and calls per stage, rounded for the report."""
-        return {name: {"seconds": round(s, 4), "calls": self.calls[name]} for name, s in self.seconds.items()}
+        return {
+            name: {"seconds": round(s, 4), "calls": self.calls[name]}
+            for name, s in self.seconds.items()
+        }
 
 
 class TimedStore:
@@ -89,8 +92,14 @@ def generate(args: Result) -> Result:
     from benchmarks.generate import generate_corpus
 
     started = time.perf_counter()
-    summary = generate_corpus(Path(args["cases"]), args["count"], seed=args["seed"], workers=args.get("workers", 2))
-    return {"seconds": time.perf_counter() - started, "bytes": summary.bytes, "dm_cases": summary.dm_cases}
+    summary = generate_corpus(
+        Path(args["cases"]), args["count"], seed=args["seed"], workers=args.get("workers", 2)
+    )
+    return {
+        "seconds": time.perf_counter() - started,
+        "bytes": summary.bytes,
+        "dm_cases": summary.dm_cases,
+    }
 
 
 def build(args: Result) -> Result:
@@ -99,8 +108,18 @@ def build(args: Result) -> Result:
     from kg.store import EmbeddedStore
 
     timings = Timings()
-    timings.instrument(kg.build, ("validate_all", "plan_writes", "apply_plan", "convert_case", "sync_ontology",
-                                  "validate_and_convert", "load_cases"))  # fmt: skip
+    timings.instrument(
+        kg.build,
+        (
+            "validate_all",
+            "plan_writes",
+            "apply_plan",
+            "convert_case",
+            "sync_ontology",
+            "validate_and_convert",
+            "load_cases",
+        ),
+    )
     started = time.perf_counter()
     store = EmbeddedStore(Path(args["store"]))
     report = kg.build.build_graph(TimedStore(store, timings), Path(args["cases"]))  # type: ignore[arg-type]
@@ -109,12 +128,18 @@ def build(args: Result) -> Result:
     loaded = sum(t["seconds"] for n, t in timings.as_dict().items() if n.startswith("store."))
     store = EmbeddedStore(Path(args["store"]), read_only=True)
     graphs = len(store.graphs())
-    quads = len(store._store)  # noqa: SLF001 - a count, not a code path the build uses
+    quads = len(store._store)
     dumped = time.perf_counter()
     store.dump(Path(args["dump"]))
-    return {"seconds": seconds, "cases": len(report.added), "graphs": graphs, "quads": quads,
-            "store_load_seconds": loaded, "stages": timings.as_dict(),
-            "dump_seconds": time.perf_counter() - dumped}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "cases": len(report.added),
+        "graphs": graphs,
+        "quads": quads,
+        "store_load_seconds": loaded,
+        "stages": timings.as_dict(),
+        "dump_seconds": time.perf_counter() - dumped,
+    }
 
 
 def load_floor(args: Result) -> Result:
@@ -135,15 +160,30 @@ def reason(args: Result) -> Result:
     from kg.store import EmbeddedStore
 
     timings = Timings()
-    timings.instrument(module, ("read_case_facts", "check_cases", "profile_of", "group_by_profile",
-                                "classify_profiles", "case_results", "case_quads"))  # fmt: skip
+    timings.instrument(
+        module,
+        (
+            "read_case_facts",
+            "check_cases",
+            "profile_of",
+            "group_by_profile",
+            "classify_profiles",
+            "case_results",
+            "case_quads",
+        ),
+    )
     store = EmbeddedStore(Path(args["store"]))
     started = time.perf_counter()
     report = module.reason(TimedStore(store, timings), args["reasoner"])  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     store.close()
-    return {"seconds": seconds, "cases": report.cases, "profiles": report.profiles,
-            "reasoner": report.reasoner.version, "stages": timings.as_dict()}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "cases": report.cases,
+        "profiles": report.profiles,
+        "reasoner": report.reasoner.version,
+        "stages": timings.as_dict(),
+    }
 
 
 def _variants(cases: list[str]) -> list[tuple[str, str, dict[str, str]]]:
@@ -193,8 +233,12 @@ def query_run(args: Result) -> Result:
         started = time.perf_counter()
         rows = _run_oxigraph(store, text)
         runs.append(time.perf_counter() - started)
-        out = {"first": runs[0], "warm_median": statistics.median(runs[1:]) if runs[1:] else None,
-               "runs": len(runs), "rows": rows}  # fmt: skip
+        out = {
+            "first": runs[0],
+            "warm_median": statistics.median(runs[1:]) if runs[1:] else None,
+            "runs": len(runs),
+            "rows": rows,
+        }
         _write_partial(out)
     return out
 
@@ -210,19 +254,30 @@ def agreement(args: Result) -> Result:
     from kg.store import EmbeddedStore
 
     store = EmbeddedStore(Path(args["store"]), read_only=True)
-    words = {"BPDefiniteDermatomyositis": "definite", "BPProbableDermatomyositis": "probable",
-             "BPPossibleDermatomyositis": "possible"}  # fmt: skip
-    sparql = {str(s["caseId"].value): str(s["dermatomyositis"].value) for s in store.query(find_query("bohan-peter-sparql").bind({}))}
+    words = {
+        "BPDefiniteDermatomyositis": "definite",
+        "BPProbableDermatomyositis": "probable",
+        "BPPossibleDermatomyositis": "possible",
+    }
+    sparql = {
+        str(s["caseId"].value): str(s["dermatomyositis"].value)
+        for s in store.query(find_query("bohan-peter-sparql").bind({}))
+    }
     reasoner: dict[str, str] = {}
     text = (
-        "PREFIX kg: <https://w3id.org/dmkg/vocab/> SELECT ?id ?c WHERE { GRAPH ?g { ?case kg:caseId ?id } "
-        "GRAPH <https://w3id.org/dmkg/graph/inferred> { ?s kg:assessedCase ?case ; kg:reasonerClass ?c } }"
+        "PREFIX kg: <https://w3id.org/dmkg/vocab/> SELECT ?id ?c WHERE { "
+        "GRAPH ?g { ?case kg:caseId ?id } GRAPH <https://w3id.org/dmkg/graph/inferred> "
+        "{ ?s kg:assessedCase ?case ; kg:reasonerClass ?c } }"
     )
     for solution in store.query(text):
         local = str(solution["c"].value).rsplit("/", 1)[-1]
         reasoner[str(solution["id"].value)] = words.get(local, "none")
     agree = sum(reasoner.get(case, "none") == value for case, value in sparql.items())
-    return {"cases": len(sparql), "agree": agree, "sparql_dm": sum(v != "none" for v in sparql.values())}
+    return {
+        "cases": len(sparql),
+        "agree": agree,
+        "sparql_dm": sum(v != "none" for v in sparql.values()),
+    }
 
 
 def dump(args: Result) -> Result:
@@ -232,7 +287,7 @@ def dump(args: Result) -> Result:
     store = EmbeddedStore(Path(args["store"]), read_only=True)
     started = time.perf_counter()
     store.dump(Path(args["dump"]))
-    return {"seconds": time.perf_counter() - started, "quads": len(store._store)}  # noqa: SLF001
+    return {"seconds": time.perf_counter() - started, "quads": len(store._store)}
 
 
 # --- rdflib, the in-memory alternative ------------------------------------------------------------
@@ -260,8 +315,10 @@ def rdflib_compare(args: Result) -> Result:
     for label, text, _ in _variants(args["cases"]):
         if label in args.get("skip", ()):
             continue
-        out["queries"][label] = _timed_fork(lambda text=text: len(list(dataset.query(text))), args["repeats"] + 1, args["timeout"])
-        print(f"rdflib {label}: {out['queries'][label]}", file=sys.stderr, flush=True)  # noqa: T201
+        out["queries"][label] = _timed_fork(
+            lambda text=text: len(list(dataset.query(text))), args["repeats"] + 1, args["timeout"]
+        )
+        print(f"rdflib {label}: {out['queries'][label]}", file=sys.stderr, flush=True)
     return out
 
 
@@ -290,20 +347,30 @@ def _timed_fork(work: Callable[[], int], runs: int, timeout: float) -> Result:
     os.close(read_end)
     lines = [line.split() for line in buffer.decode().splitlines()]
     times, rows = [float(t) for t, _ in lines], [int(r) for _, r in lines]
-    return {"first": times[0] if times else None, "warm_median": statistics.median(times[1:]) if len(times) > 1 else None,
-            "runs": len(times), "rows": rows[0] if rows else None, "stopped": len(times) < runs}  # fmt: skip
+    return {
+        "first": times[0] if times else None,
+        "warm_median": statistics.median(times[1:]) if len(times) > 1 else None,
+        "runs": len(times),
+        "rows": rows[0] if rows else None,
+        "stopped": len(times) < runs,
+    }
 
 
 PHASES: dict[str, Callable[[Result], Result]] = {
-    "generate": generate, "build": build, "load_floor": load_floor, "reason": reason,
-    "query_run": query_run, "agreement": agreement, "dump": dump,
+    "generate": generate,
+    "build": build,
+    "load_floor": load_floor,
+    "reason": reason,
+    "query_run": query_run,
+    "agreement": agreement,
+    "dump": dump,
     "rdflib_compare": rdflib_compare,
-}  # fmt: skip
+}
 
 
 def main() -> None:
     """Run the phase named on the command line and write its JSON result."""
-    global RESULT_PATH  # noqa: PLW0603 - one phase per process
+    global RESULT_PATH
     name, raw, result_path = sys.argv[1:4]
     RESULT_PATH = Path(result_path)
     result = PHASES[name](json.loads(raw))

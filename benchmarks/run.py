@@ -21,6 +21,7 @@ import json
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -37,10 +38,12 @@ REASONERS = ("pellet", "hermit")  # hermit last: its inferred graph is the one q
 
 
 def _log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)  # noqa: T201
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _phase(name: str, args: dict[str, Any], options: argparse.Namespace, timeout: float) -> dict[str, Any]:
+def _phase(
+    name: str, args: dict[str, Any], options: argparse.Namespace, timeout: float
+) -> dict[str, Any]:
     run = run_phase(name, args, timeout=timeout, log=options.log)
     _log(f"  {name}: {run.status} in {run.wall_seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
     return _record(run)
@@ -66,19 +69,39 @@ def benchmark_size(size: int, options: argparse.Namespace) -> dict[str, Any]:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    paths = {name: str(work / name) for name in ("cases", "store", "floor", "asserted.nq", "full.nq")}
+    paths = {
+        name: str(work / name) for name in ("cases", "store", "floor", "asserted.nq", "full.nq")
+    }
     sample = [case_id(size // 2)]
-    out: dict[str, Any] = {"size": size, "seed": options.seed, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    out: dict[str, Any] = {
+        "size": size,
+        "seed": options.seed,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     _log(f"size {size}: {work}")
-    out["generate"] = _phase("generate", {"cases": paths["cases"], "count": size, "seed": options.seed}, options, 7200)
-    out["build"] = _phase("build", {"cases": paths["cases"], "store": paths["store"], "dump": paths["asserted.nq"]}, options, options.build_timeout)
+    out["generate"] = _phase(
+        "generate", {"cases": paths["cases"], "count": size, "seed": options.seed}, options, 7200
+    )
+    out["build"] = _phase(
+        "build",
+        {"cases": paths["cases"], "store": paths["store"], "dump": paths["asserted.nq"]},
+        options,
+        options.build_timeout,
+    )
     if not out["build"]["status"] == "ok":
         return out
-    out["load_floor"] = _phase("load_floor", {"store": paths["floor"], "dump": paths["asserted.nq"]}, options, 3600)
+    out["load_floor"] = _phase(
+        "load_floor", {"store": paths["floor"], "dump": paths["asserted.nq"]}, options, 3600
+    )
     shutil.rmtree(paths["floor"], ignore_errors=True)
     out["reason"] = {}
     for reasoner in options.reasoners:
-        out["reason"][reasoner] = _phase("reason", {"store": paths["store"], "reasoner": reasoner}, options, options.reason_timeout)
+        out["reason"][reasoner] = _phase(
+            "reason",
+            {"store": paths["store"], "reasoner": reasoner},
+            options,
+            options.reason_timeout,
+        )
     out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
     out["queries"] = _queries(paths["store"], sample, options)
     out["rdflib"] = _rdflib(paths, sample, out, options)
@@ -94,47 +117,88 @@ def _queries(store: str, sample: list[str], options: argparse.Namespace) -> dict
     from benchmarks.phases import variant_labels
 
     out: dict[str, Any] = {"dropped_page_cache": True, "peak_rss_mb": 0.0, "queries": {}}
+    drop = drop_caches if options.drop_caches else lambda: False
     for label in variant_labels(sample):
-        out["dropped_page_cache"] &= drop_caches()
+        out["dropped_page_cache"] &= drop()
         args = {"store": store, "cases": sample, "label": label, "repeats": options.repeats}
         warm = run_phase("query_run", args, timeout=options.oxigraph_query_limit, log=options.log)
         cold = [warm.result["first"]] if warm.result else []
         for _ in range(options.cold_repeats - 1 if warm.ok else 0):
-            drop_caches()
-            again = run_phase("query_run", {**args, "repeats": 0}, timeout=options.oxigraph_query_limit, log=options.log)
+            drop()
+            again = run_phase(
+                "query_run",
+                {**args, "repeats": 0},
+                timeout=options.oxigraph_query_limit,
+                log=options.log,
+            )
             cold += [again.result["first"]] if again.ok else []
         out["peak_rss_mb"] = max(out["peak_rss_mb"], warm.peak_rss_mb)
-        out["queries"][label] = {**warm.result, "status": warm.status, "cold_median": statistics.median(cold) if cold else None,
-                                 "cold_runs": len(cold), "peak_rss_mb": warm.peak_rss_mb}  # fmt: skip
-        _log(f"  query {label}: {warm.status}, cold {out['queries'][label]['cold_median']}, warm {warm.result.get('warm_median')}")
+        out["queries"][label] = {
+            **warm.result,
+            "status": warm.status,
+            "cold_median": statistics.median(cold) if cold else None,
+            "cold_runs": len(cold),
+            "peak_rss_mb": warm.peak_rss_mb,
+        }
+        cold_median, warm_median = (
+            out["queries"][label]["cold_median"],
+            warm.result.get("warm_median"),
+        )
+        _log(f"  query {label}: {warm.status}, cold {cold_median}, warm {warm_median}")
     return out
 
 
-def _rdflib(paths: dict[str, str], sample: list[str], out: dict[str, Any], options: argparse.Namespace) -> dict[str, Any]:
+def _rdflib(
+    paths: dict[str, str], sample: list[str], out: dict[str, Any], options: argparse.Namespace
+) -> dict[str, Any]:
     """Dump the reasoned store and give the same quads and queries to rdflib, within limits."""
-    dump = run_phase("dump", {"store": paths["store"], "dump": paths["full.nq"]}, timeout=3600, log=options.log)
+    dump = run_phase(
+        "dump", {"store": paths["store"], "dump": paths["full.nq"]}, timeout=3600, log=options.log
+    )
     quads = dump.result.get("quads", 0)
     if quads > options.rdflib_max_quads:
-        return {"status": "not run", "quads": quads,
-                "reason": f"{quads:,} quads exceed --rdflib-max-quads {options.rdflib_max_quads:,}: "
-                          "at the memory per quad measured at smaller sizes, rdflib would need more memory than this machine has"}  # fmt: skip
-    args = {"dump": paths["full.nq"], "cases": sample, "repeats": options.repeats, "timeout": options.query_timeout,
-            "memory_limit_gb": options.rdflib_memory_gb}  # fmt: skip
+        return {
+            "status": "not run",
+            "quads": quads,
+            "reason": f"{quads:,} quads exceed --rdflib-max-quads {options.rdflib_max_quads:,}: "
+            "at the memory per quad measured at smaller sizes, rdflib would need more memory "
+            "than this machine has",
+        }
+    args = {
+        "dump": paths["full.nq"],
+        "cases": sample,
+        "repeats": options.repeats,
+        "timeout": options.query_timeout,
+        "memory_limit_gb": options.rdflib_memory_gb,
+    }
     limit = options.rdflib_load_timeout + 20 * (options.query_timeout + 5)
     return _phase("rdflib_compare", args, options, limit)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description="Benchmark the knowledge graph at realistic scale.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark the knowledge graph at realistic scale."
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/kg-benchmark"))
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kg-benchmark"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="warm runs per query (median)")
     parser.add_argument("--cold-repeats", type=int, default=3, help="cold runs per query (median)")
-    parser.add_argument("--query-timeout", type=float, default=60.0, help="seconds before an rdflib query is stopped")
-    parser.add_argument("--oxigraph-query-limit", type=float, default=300.0,
-                        help="seconds before one named query's runs (cold + warm) are stopped")
+    parser.add_argument(
+        "--query-timeout",
+        type=float,
+        default=60.0,
+        help="seconds before an rdflib query is stopped",
+    )
+    parser.add_argument(
+        "--oxigraph-query-limit",
+        type=float,
+        default=300.0,
+        help="seconds before one named query's runs (cold + warm) are stopped",
+    )
     parser.add_argument("--reasoners", nargs="+", default=list(REASONERS))
     parser.add_argument("--build-timeout", type=float, default=7200.0)
     parser.add_argument("--reason-timeout", type=float, default=3600.0)
@@ -144,7 +208,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--output", type=Path, default=RESULTS_MD)
     parser.add_argument("--keep", action="store_true", help="keep the corpus and stores")
-    parser.add_argument("--render-only", action="store_true", help="rewrite RESULTS.md from saved results")
+    parser.add_argument(
+        "--no-drop-caches",
+        dest="drop_caches",
+        action="store_false",
+        help="do not drop the OS page cache before cold query runs (it needs root)",
+    )
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite RESULTS.md from saved results"
+    )
     options = parser.parse_args(argv)
     options.results_dir.mkdir(parents=True, exist_ok=True)
     options.log = options.workdir / "benchmark.log"
@@ -154,8 +226,12 @@ def main(argv: list[str] | None = None) -> None:
         for size in options.sizes:
             result = benchmark_size(size, options)
             result["machine"] = meta
-            result["command"] = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
-            (options.results_dir / f"n{size}.json").write_text(json.dumps(result, indent=1, default=str))
+            result["command"] = "python -m benchmarks.run " + " ".join(
+                argv if argv is not None else sys.argv[1:]
+            )
+            (options.results_dir / f"n{size}.json").write_text(
+                json.dumps(result, indent=1, default=str)
+            )
     saved = [json.loads(p.read_text()) for p in sorted(options.results_dir.glob("n*.json"))]
     options.output.write_text(render(sorted(saved, key=lambda r: r["size"])))
     _log(f"wrote {options.output}")

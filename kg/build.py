@@ -26,7 +26,8 @@ from kg.issues import Issue, Severity, display_path
 from kg.paths import CLAIMS_DIR, ONTOLOGY_DIR, PROJECT_ROOT
 from kg.rdf.claims import convert_claims
 from kg.rdf.convert import convert_case
-from kg.rdf.vocab import CLAIMS_GRAPH, KG, ONTOLOGY_GRAPH, XSD, case_graph
+from kg.rdf.hierarchy import hierarchy_quads
+from kg.rdf.vocab import CLAIMS_GRAPH, HIERARCHY_GRAPH, KG, ONTOLOGY_GRAPH, XSD, case_graph
 from kg.store.base import Store
 
 
@@ -73,7 +74,7 @@ def ontology_checksum(ontology_dir: Path = ONTOLOGY_DIR) -> str:
 
 
 def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
-    """Replace the ontology graph when its source files changed.
+    """Replace the ontology graph (and its class-hierarchy closure) when its source files changed.
 
     :returns: True when the graph was (re)written.
     """
@@ -81,7 +82,8 @@ def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
     marker = Quad(ONTOLOGY_GRAPH, KG.sourceChecksum, Literal(checksum), ONTOLOGY_GRAPH)
     if any(q == marker for q in store.quads(ONTOLOGY_GRAPH) if q.subject == ONTOLOGY_GRAPH):
         return False
-    store.replace_graph(ONTOLOGY_GRAPH, [*load_ontology_quads(ontology_dir), marker])
+    quads = load_ontology_quads(ontology_dir)
+    store.replace_graphs({ONTOLOGY_GRAPH: [*quads, marker], HIERARCHY_GRAPH: hierarchy_quads(quads)})
     return True
 
 

@@ -11,6 +11,8 @@ from kg.build import build_graph
 from kg.paths import CASES_DIR
 from kg.store import EmbeddedStore
 
+pytest_plugins = ("tests.server_fixtures",)
+
 FOUNDING_CASE = "merry-2020-lms"
 FOUNDING_PAPER = (
     Path(__file__).resolve().parents[1].parent

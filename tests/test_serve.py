@@ -26,10 +26,12 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TSV, XML, SPARQLWrapper
 
 from kg.build import build_graph
+from kg.errors import StoreError
 from kg.paths import CASES_DIR
 from kg.queries import find_query
 from kg.results import to_table
 from kg.store import EmbeddedStore
+from kg.store.remote import RemoteStore
 from kg.store.servers import free_port
 from kg.web.server import ServeConfig, SparqlServer
 from tests.conftest import FOUNDING_CASE
@@ -358,3 +360,16 @@ def test_kg_serve_command_answers_queries(store_dir: Path) -> None:
         process.terminate()
         out, _ = process.communicate(timeout=30)
     assert f"SPARQL endpoint at http://127.0.0.1:{port}/sparql (read-only)".encode() in out
+
+
+def test_remote_store_sends_the_bearer_token_from_the_environment(
+    writable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RemoteStore takes KG_SPARQL_TOKEN from the environment and kg serve accepts it."""
+    monkeypatch.setenv("KG_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.delenv("KG_SPARQL_TOKEN", raising=False)
+    with pytest.raises(StoreError, match=r"Unauthorized.*Bearer"):
+        RemoteStore(writable).update(INSERT)
+    monkeypatch.setenv("KG_SPARQL_TOKEN", TOKEN)
+    RemoteStore(writable).update(INSERT)
+    assert count(writable) == 2

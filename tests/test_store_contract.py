@@ -27,7 +27,7 @@ from pyoxigraph import (
 )
 
 from kg.build import build_graph
-from kg.errors import KgError, QueryError
+from kg.errors import KgError, QueryError, StoreError
 from kg.paths import CASES_DIR
 from kg.qc import run_checks
 from kg.queries import NamedQuery, find_query, load_catalogue, parse_query_file
@@ -35,11 +35,11 @@ from kg.rdf.vocab import BASE, XSD
 from kg.reasoning.facts import read_case_facts
 from kg.results import to_table
 from kg.store import EmbeddedStore, Store
+from kg.store.credentials import load_credentials
 from kg.store.remote import RemoteStore
 from kg.store.servers import RunningServer
 from tests.conftest import FOUNDING_CASE
 
-pytest_plugins = ("tests.server_fixtures",)
 
 BACKENDS = [
     pytest.param("embedded"),
@@ -53,43 +53,8 @@ P = NamedNode("https://w3id.org/dmkg/vocab/contractTestValue")
 # SyntaxError through where the remote store raises QueryError; see the report on embedded.py.
 REFUSED = (KgError, SyntaxError)
 
-LITERATURE_CLAIMS_CONCAT = (
-    "Virtuoso 7.2 treats an unbound argument of CONCAT as an empty string, where SPARQL makes "
-    "CONCAT an error and COALESCE moves on: COALESCE(CONCAT(?madeFirst, ' '), '') gives ' , doi:' "
-    "for a claim with no source; fix: IF(BOUND(?x), CONCAT(?x, ' '), '') in ?source and ?citedBy "
-    "(as done in case-timeline.rq and dm-classification.rq)"
-)
-VIRTUOSO_BOOLEANS = (
-    "Virtuoso 7.2 returns computed booleans (BIND(EXISTS ...), IF(..., true, false)) as "
-    "xsd:integer 1/0, and kg/reasoning/facts.py compares with 'true'; fix: accept '1' there too"
-)
-# Named queries (test ids) whose answers differ on Virtuoso 7.2, with the cause and the fix.
-VIRTUOSO_DIFFERENCES = {
-    "tumour-dm-associations": (
-        "Virtuoso 7.2 joins two rdfs:subClassOf* paths on a shared variable wrongly (1 row "
-        "instead of 10) and cannot start the one inside FILTER EXISTS ('transitive start not "
-        "given'); fix: materialise the subclass closure at build time, or compare path ends "
-        "with FILTER(STR(?end) = STR(<iri>)) instead of a constant end"
-    ),
-    "tumour-dm-associations[tumour=SOFT_TISSUE]": (
-        "Virtuoso 7.2 cannot start the rdfs:subClassOf* path inside FILTER EXISTS ('transitive "
-        "start not given'); fix as for the unbound run"
-    ),
-    "literature-claims": LITERATURE_CLAIMS_CONCAT,
-    "literature-claims[subject=TIF1-gamma]": LITERATURE_CLAIMS_CONCAT,
-    "criteria-assessment": (
-        "OPTIONAL { ?supported rdfs:label ?l } runs with ?supported unbound when a case has no "
-        "supported class, matching every label (45,225 rows on Oxigraph, 5 on Virtuoso); fix: "
-        "bind ?supported and its label inside one OPTIONAL"
-    ),
-}
-VIRTUOSO_HANGS = {
-    "bohan-peter-sparql": (
-        "Virtuoso 7.2 expands each BIND(EXISTS ...) at every use of its variable, so the "
-        "arithmetic over ?I..?V runs for minutes (over 300 s measured); a subquery instead "
-        "crashes its compiler (SQ156)"
-    ),
-}
+VIRTUOSO_DIFFERENCES: dict[str, str] = {}
+VIRTUOSO_HANGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -234,8 +199,6 @@ def test_reasoner_input_facts_are_the_same(
     request: pytest.FixtureRequest, backend: Store, reference_store: EmbeddedStore
 ) -> None:
     """The facts the reasoner reads through kg/reasoning/sparql/ are the same on every backend."""
-    if backend_name(request) == "virtuoso":
-        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_BOOLEANS, strict=True))
     assert comparable_facts(backend) == comparable_facts(reference_store)
 
 
@@ -441,3 +404,93 @@ def test_update_smuggled_into_a_query_is_refused(backend: Store) -> None:
     with pytest.raises(REFUSED):
         backend.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1 ; DROP ALL")
     assert count_quads(backend) == before
+
+
+def test_an_answer_past_the_server_row_limit_is_refused_not_shortened(
+    request: pytest.FixtureRequest, backend: Store
+) -> None:
+    """Virtuoso cuts answers at 10,000 rows, flagged only in a header: that is an error here."""
+    sparql = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+    if backend_name(request) == "virtuoso":
+        with pytest.raises(StoreError, match="first 10000 rows"):
+            backend.query(sparql)
+    else:
+        assert len(list(backend.query(sparql))) == count_quads(backend)
+
+
+# -- the Graph Store Protocol ---------------------------------------------------------------------
+
+SERVERS = [pytest.param("oxigraph", marks=pytest.mark.remote),
+           pytest.param("virtuoso", marks=pytest.mark.remote)]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_graph_store_protocol_writes_and_reads_large_graphs(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    """Over GSP a graph larger than Virtuoso's row limit, blank nodes included, reads back whole."""
+    server: RunningServer = request.getfixturevalue(f"{name}_server")
+    store = server.store(graph_store=True)
+    nodes = [BlankNode() for _ in range(50)]
+    quads = [Quad(SCRATCH, P, Literal(f"value {i} é"), SCRATCH) for i in range(12_000)]
+    quads += [Quad(SCRATCH, P, node, SCRATCH) for node in nodes]
+    quads += [Quad(node, P, Literal(i), SCRATCH) for i, node in enumerate(nodes)]
+    try:
+        store.replace_graph(SCRATCH, quads)
+        assert canonical(list(store.quads(SCRATCH))) == canonical(quads)
+        store.replace_graph(SCRATCH, quads[:3])
+        assert len(list(store.quads(SCRATCH))) == 3
+    finally:
+        store.drop_graph(SCRATCH)
+
+
+# -- credentials ----------------------------------------------------------------------------------
+
+
+def write_credentials(path: Path, text: str, mode: int = 0o600) -> Path:
+    """Write a credentials file with the given permissions."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+def test_credentials_come_from_the_file_entry_for_the_endpoint(tmp_path: Path) -> None:
+    """The file's table for the endpoint (query or update URL) supplies auth and graph store."""
+    path = write_credentials(tmp_path / "credentials.toml", (
+        '[endpoints."http://h/sparql-auth"]\nauth = "digest"\nuser = "dba"\npassword = "pw"\n'
+        'graph_store = "http://h/sparql-graph-crud-auth"\n'
+    ))  # fmt: skip
+    found = load_credentials(["http://h/sparql", "http://h/sparql-auth"], {}, path)
+    assert (found.auth, found.user, found.password) == ("digest", "dba", "pw")
+    assert found.graph_store == "http://h/sparql-graph-crud-auth"
+    assert "pw" not in repr(found)
+
+
+def test_environment_wins_over_the_file(tmp_path: Path) -> None:
+    """KG_SPARQL_* variables override the file, so CI can override a workstation."""
+    path = write_credentials(tmp_path / "c.toml", '[endpoints."http://h/q"]\ntoken = "file"\n')
+    found = load_credentials(
+        ["http://h/q"], {"KG_SPARQL_USER": "u", "KG_SPARQL_PASSWORD": "p"}, path
+    )
+    assert (found.auth, found.user) == ("basic", "u")
+
+
+def test_a_credentials_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    """Like ssh with keys: a group- or world-readable file is refused, with the chmod to run."""
+    path = write_credentials(tmp_path / "c.toml", '[endpoints."http://h/q"]\ntoken = "t"\n', 0o644)
+    with pytest.raises(StoreError, match="chmod 600"):
+        load_credentials(["http://h/q"], {}, path)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"KG_SPARQL_AUTH": "kerberos", "KG_SPARQL_USER": "u"}, "not one of"),
+        ({"KG_SPARQL_USER": "u"}, "needs both a user and a password"),
+        ({"KG_SPARQL_AUTH": "bearer"}, "needs a token"),
+    ],
+)
+def test_incomplete_credentials_are_refused(environ: dict[str, str], message: str) -> None:
+    """Half-configured credentials are an error that says what is missing."""
+    with pytest.raises(StoreError, match=message):
+        load_credentials(["http://h/q"], environ, Path("/nonexistent"))

@@ -329,6 +329,7 @@ GRAPH_BASE = BASE + "graph/"
 ONTOLOGY_GRAPH = NamedNode(GRAPH_BASE + "ontology")
 CLAIMS_GRAPH = NamedNode(GRAPH_BASE + "claims")
 INFERRED_GRAPH = NamedNode(GRAPH_BASE + "inferred")
+HIERARCHY_GRAPH = NamedNode(GRAPH_BASE + "class-hierarchy")
 
 
 def obo_iri(curie: str) -> NamedNode:

@@ -110,7 +110,7 @@ def read_case_facts(store: Store) -> dict[str, CaseFacts]:
     for row in _rows(store, "cases"):
         record = facts.setdefault(row["case"], CaseFacts(row["case"], row["caseId"]))
         record.age = float(row["age"]) if row["age"] is not None else record.age
-        record.has_neoplasm = row["hasNeoplasm"] == "true"
+        record.has_neoplasm = _true(row["hasNeoplasm"])
         record.age_event = row["ageEvent"] or record.age_event
         if row["condition"]:
             record.reported.append((row["condition"], row["certainty"]))
@@ -126,6 +126,15 @@ def read_case_facts(store: Store) -> dict[str, CaseFacts]:
     return facts
 
 
+def _true(value: str | None) -> bool:
+    """Read a boolean result: Virtuoso returns computed booleans as 1 and 0.
+
+    >>> _true("true"), _true("1"), _true("false"), _true("0"), _true(None)
+    (True, True, False, False, False)
+    """
+    return value in ("true", "1")
+
+
 def _int(value: str | None) -> int | None:
     return None if value is None else int(float(value))
 
@@ -133,7 +142,7 @@ def _int(value: str | None) -> int | None:
 def _add_findings(store: Store, facts: dict[str, CaseFacts]) -> None:
     for row in _rows(store, "findings"):
         fact = FindingFact(
-            row["finding"], curie(row["phenotype"]), row["excluded"] == "true", row["event"]
+            row["finding"], curie(row["phenotype"]), _true(row["excluded"]), row["event"]
         )
         facts[row["case"]].findings.append(fact)
     for row in _rows(store, "events"):
@@ -150,7 +159,7 @@ def _add_investigations(store: Store, facts: dict[str, CaseFacts]) -> None:
     grouped: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"results": set()})
     for row in _rows(store, "investigations"):
         entry = grouped[(row["case"], row["investigation"])]
-        entry.update(type=row["type"], performed=row["performed"] == "true", reason=row["reason"])
+        entry.update(type=row["type"], performed=_true(row["performed"]), reason=row["reason"])
         if row["resultPhenotype"]:
             entry["results"].add(curie(row["resultPhenotype"]))
     for (case, _), entry in sorted(grouped.items()):

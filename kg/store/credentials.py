@@ -7,7 +7,7 @@ Environment:
 
 - ``KG_SPARQL_TOKEN``: a bearer token (sent as ``Authorization: Bearer ...``).
 - ``KG_SPARQL_USER`` and ``KG_SPARQL_PASSWORD``, with ``KG_SPARQL_AUTH=basic|digest`` (default
-  basic) and, for digest, ``KG_SPARQL_REALM`` (default ``SPARQL``, Virtuoso's realm).
+  basic).
 - ``KG_SPARQL_GRAPH_STORE``: the server's Graph Store Protocol URL, when it offers one.
 - ``KG_SERVE_UPDATE_TOKEN``: the bearer token `kg serve` requires for SPARQL Update.
 - ``KG_CREDENTIALS_FILE``: another path for the file below.
@@ -19,7 +19,6 @@ only (``chmod 600``), with one table per endpoint URL (query or update endpoint)
     auth = "digest"            # basic | digest | bearer
     user = "dba"
     password = "..."
-    realm = "SPARQL"           # digest only
     graph_store = "https://example.org/sparql-graph-crud-auth"
 
     [serve]
@@ -49,7 +48,6 @@ class Credentials:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
-    realm: str = "SPARQL"
     graph_store: str | None = None
 
 
@@ -104,7 +102,6 @@ def load_credentials(
             "user": environ.get("KG_SPARQL_USER"),
             "password": environ.get("KG_SPARQL_PASSWORD"),
             "auth": environ.get("KG_SPARQL_AUTH"),
-            "realm": environ.get("KG_SPARQL_REALM"),
         },
         "the environment",
     )
@@ -135,7 +132,7 @@ def _credentials_from(values: Mapping[str, Any], where: str) -> Credentials:
         raise StoreError(f"{where}: {auth} auth needs both a user and a password")
     return Credentials(
         auth=auth, user=user, password=password, token=token,
-        realm=values.get("realm") or "SPARQL", graph_store=values.get("graph_store"),
+        graph_store=values.get("graph_store"),
     )  # fmt: skip
 
 

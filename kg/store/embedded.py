@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
-from kg.errors import StoreError
+from kg.errors import QueryError, StoreError
 from kg.store.base import QueryResult
 
 
@@ -78,7 +78,11 @@ class EmbeddedStore:
         return sorted((g for g in self._store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
 
     def query(self, sparql: str) -> QueryResult:
-        return self._store.query(sparql, use_default_graph_as_union=True)
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as error:
+            # the same error type as the remote backend, so callers need not know which ran
+            raise QueryError(f"the query is not valid SPARQL: {error}") from None
 
     def update(self, sparql: str) -> None:
         self._store.update(sparql)

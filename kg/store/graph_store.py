@@ -1,15 +1,10 @@
 """A small client for the SPARQL 1.1 Graph Store Protocol: read and write one graph's triples.
 
-Authentication is sent with the first request, not after a 401: a server that refuses a large
-upload for want of credentials closes the connection before reading it, and the client then only
-sees a broken pipe (measured with Virtuoso's digest-protected /sparql-graph-crud-auth). Basic and
-bearer credentials are simply sent; digest needs the server's challenge, which a bodiless request
-fetches first.
+Credentials go with the first request (see :mod:`kg.store.http_auth`).
 """
 
 from __future__ import annotations
 
-import base64
 import urllib.error
 import urllib.request
 from urllib.parse import quote
@@ -17,20 +12,20 @@ from urllib.parse import quote
 from pyoxigraph import NamedNode
 
 from kg.errors import StoreError
-from kg.store.credentials import Credentials
+from kg.store.http_auth import Authenticator
 
 
 class GraphStoreClient:
     """Requests on one Graph Store Protocol endpoint, with credentials."""
 
-    def __init__(self, url: str, credentials: Credentials, timeout: float) -> None:
+    def __init__(self, url: str, authenticator: Authenticator, timeout: float) -> None:
         """Check the URL is http(s) and remember how to authenticate.
 
         :raises StoreError: for another URL scheme.
         """
         if not url.startswith(("http://", "https://")):
             raise StoreError(f"{url}: the graph store must be an http(s) URL")
-        self.url, self.credentials, self.timeout = url, credentials, timeout
+        self.url, self.authenticator, self.timeout = url, authenticator, timeout
 
     def graph_url(self, graph: NamedNode) -> str:
         """The URL of one graph (indirect graph identification, ``?graph=``)."""
@@ -48,11 +43,11 @@ class GraphStoreClient:
         if method == "GET":
             headers["Accept"] = "application/n-triples"
         request = urllib.request.Request(url, body, headers, method=method)  # noqa: S310 - checked
-        authorization = self._authorization(request)
-        if authorization:
-            request.add_header("Authorization", authorization)
+        header = self.authenticator.header(method, url)
+        if header:
+            request.add_header("Authorization", header)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:  # noqa: S310
+            with urllib.request.build_opener().open(request, timeout=self.timeout) as reply:
                 return reply.status, reply.read(), reply.headers.get("Content-Type", "")
         except urllib.error.HTTPError as error:
             if error.code == 404 and method == "GET":
@@ -60,40 +55,6 @@ class GraphStoreClient:
             raise StoreError(f"{url}: HTTP {error.code}: {read_error(error)}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise StoreError(f"{url}: cannot reach the graph store: {error}") from None
-
-    def _authorization(self, request: urllib.request.Request) -> str | None:
-        credentials = self.credentials
-        if credentials.auth == "bearer":
-            return f"Bearer {credentials.token}"
-        if credentials.auth == "basic":
-            pair = f"{credentials.user}:{credentials.password}".encode()
-            return "Basic " + base64.b64encode(pair).decode("ascii")
-        if credentials.auth == "digest":
-            return self._digest(request)
-        return None
-
-    def _digest(self, request: urllib.request.Request) -> str:
-        """Answer the server's digest challenge for this request, fetched with a bodiless HEAD."""
-        probe = urllib.request.Request(request.full_url, method="HEAD")  # noqa: S310 - checked
-        try:
-            with urllib.request.urlopen(probe, timeout=self.timeout):  # noqa: S310
-                raise StoreError(f"{self.url}: asked no credentials; drop the digest settings")
-        except urllib.error.HTTPError as error:
-            challenge = error.headers.get("WWW-Authenticate", "")
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
-            raise StoreError(f"{self.url}: cannot reach the graph store: {error}") from None
-        if not challenge.lower().startswith("digest "):
-            raise StoreError(f"{self.url}: expected a digest challenge, got {challenge!r}")
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, self.url, self.credentials.user, self.credentials.password)
-        handler = urllib.request.HTTPDigestAuthHandler(passwords)
-        fields = urllib.request.parse_keqv_list(
-            urllib.request.parse_http_list(challenge.split(" ", 1)[1])
-        )
-        answer = handler.get_authorization(request, fields)
-        if not answer:
-            raise StoreError(f"{self.url}: cannot answer the digest challenge {challenge!r}")
-        return f"Digest {answer}"
 
 
 def read_error(error: urllib.error.HTTPError) -> str:

@@ -12,10 +12,15 @@ Replacing graphs is all or nothing even on servers whose multi-operation request
 transactional (Virtuoso applies the operations of a request one by one): the new content is first
 written to fresh staging graphs, in as many requests as its size needs, and only then one request
 moves every staging graph into place. A failure before that leaves the live graphs untouched.
+
+An answer the server flags as incomplete (cut at its row limit, or stopped at its time limit) is
+an error, never passed on as the whole answer. Credentials go with the first request
+(:mod:`kg.store.http_auth`); docs/remote-endpoints.md says where they come from.
 """
 
 from __future__ import annotations
 
+import gzip
 import urllib.error
 import uuid
 import warnings
@@ -25,7 +30,7 @@ from email.message import Message
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolution, QuerySolutions, serialize
-from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
+from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.errors import QueryError, StoreError
@@ -34,6 +39,7 @@ from kg.store.base import QueryResult
 from kg.store.credentials import Credentials, load_credentials
 from kg.store.embedded import rdf_format_for
 from kg.store.graph_store import GraphStoreClient, read_error
+from kg.store.http_auth import Authenticator
 from kg.store.remote_results import (
     as_query_triples,
     canonical_term,
@@ -92,8 +98,9 @@ class RemoteStore:
         self.update_endpoint = update_endpoint or endpoint
         self.credentials = credentials or load_credentials([endpoint, self.update_endpoint])
         self.graph_store = self.credentials.graph_store
+        self.authenticator = Authenticator(self.credentials, timeout)
         self._graph_store = (
-            GraphStoreClient(self.graph_store, self.credentials, timeout)
+            GraphStoreClient(self.graph_store, self.authenticator, timeout)
             if self.graph_store
             else None
         )
@@ -113,19 +120,17 @@ class RemoteStore:
         # Content negotiation only: SPARQLWrapper's extra `format=xml` parameter makes Virtuoso
         # answer 406 to an Accept header asking for JSON.
         wrapper.setOnlyConneg(True)
-        wrapper.setTimeout(int(self.timeout))
+        wrapper.setTimeout(max(1, round(self.timeout)))
         with warnings.catch_warnings():
             # SPARQLWrapper warns when it cannot guess the form; we set the form ourselves below.
             warnings.simplefilter("ignore", RuntimeWarning)
             wrapper.setQuery(text)
         wrapper.queryType = "INSERT" if update else "SELECT"
         wrapper.addCustomHttpHeader("Accept", accept)
-        credentials = self.credentials
-        if credentials.auth == "bearer":
-            wrapper.addCustomHttpHeader("Authorization", f"Bearer {credentials.token}")
-        elif credentials.auth in ("basic", "digest"):
-            wrapper.setHTTPAuth(BASIC if credentials.auth == "basic" else DIGEST)
-            wrapper.setCredentials(credentials.user, credentials.password, realm=credentials.realm)
+        url = self.update_endpoint if update else self.endpoint
+        header = self.authenticator.header("POST", url)
+        if header:
+            wrapper.addCustomHttpHeader("Authorization", header)
         return wrapper
 
     def _request(self, text: str, *, update: bool, accept: str) -> Reply:
@@ -307,8 +312,6 @@ class RemoteStore:
 
     def dump(self, path: Path) -> None:
         """Write every quad of the project's graphs to N-Quads or TriG (gzip for .gz)."""
-        import gzip
-
         fmt = rdf_format_for(path)
         ordered = sorted(self.quads(), key=lambda q: q.graph_name.value)
         opener = gzip.open if path.name.endswith(".gz") else open

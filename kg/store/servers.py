@@ -8,7 +8,10 @@ other or with a server someone already has on the default ports.
   so its default graph matches the embedded store's.
 - Virtuoso 7: ``virtuoso-t`` from the Debian package ``virtuoso-opensource``, with a minimal
   virtuoso.ini. Updates go to ``/sparql-auth`` with HTTP digest auth as ``dba``, whose password
-  is changed to a random one through ``isql`` when that tool is installed.
+  is changed to a random one through ``isql`` when that tool is installed. The row limit is
+  Virtuoso's usual 10,000, so the tests meet what users' servers do.
+
+Servers die with the process that started them (Linux), so a killed test run leaves none behind.
 """
 
 from __future__ import annotations
@@ -80,7 +83,6 @@ class RunningServer:
             auth=self.credentials.auth,
             user=self.credentials.user,
             password=self.credentials.password,
-            realm=self.credentials.realm,
             graph_store=self.graph_store if graph_store else None,
         )
         return RemoteStore(
