@@ -155,7 +155,7 @@ def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
         }
         assert owl_met == met, case_id
         # SPARQL alone: the same met criteria
-        sparql_met = {n for n in ("I", "II", "III", "IV", "V") if by_id[case_id][n] == "true"}
+        sparql_met = {n for n in ("I", "II", "III", "IV", "V") if by_id[case_id][n] == "met"}
         assert sparql_met == met, case_id
         # and the class follows the published rule
         words = {"BPDefiniteDermatomyositis": "definite dermatomyositis", "BPProbableDermatomyositis": "probable dermatomyositis",
