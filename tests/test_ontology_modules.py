@@ -222,3 +222,28 @@ def test_catalog_resolves_every_import_of_kg_edit() -> None:
     for iri in imports:
         assert iri in catalog, f"{iri} has no entry in {CATALOG}"
         assert catalog[iri].is_file(), f"{iri} maps to {catalog[iri]}, which does not exist"
+
+
+def test_every_hpo_class_the_criteria_name_is_imported_with_all_its_descendants() -> None:
+    """A finding typed by any subclass of a criteria class must be classifiable by the reasoner."""
+    import re
+
+    from kg.reasoning import bohan_peter, eular
+    from kg.terminology.hpo import load_hpo
+
+    edited = (ONTOLOGY_DIR / "kg-edit.ttl").read_text(encoding="utf-8")
+    named = {f"HP:{n}" for n in re.findall(r"obo:HP_(\d{7})", edited)}
+    named |= {*bohan_peter.TYPICAL_RASH, *bohan_peter.ENZYME_FINDINGS, *bohan_peter.BIOPSY_ABNORMALITIES,
+              bohan_peter.PROXIMAL_WEAKNESS, bohan_peter.MYOPATHIC_EMG}  # fmt: skip
+    named |= {term for variable in eular.VARIABLES for term in variable.hpo}
+    imported = set(
+        re.findall(
+            r"obo:HP_(\d{7})",
+            (ONTOLOGY_DIR / "imports" / "hp_import.ttl").read_text(encoding="utf-8"),
+        )
+    )
+    hpo = load_hpo()
+    for term in sorted(named):
+        below = {t for t in hpo.descendants(term) if not hpo.terms[t].is_obsolete}
+        missing = sorted(t for t in below if t.removeprefix("HP:") not in imported)
+        assert missing == [], f"{term}: descendants missing from the HPO import: {missing}"

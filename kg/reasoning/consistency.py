@@ -25,15 +25,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from kg.errors import ReasonerError
 from kg.rdf.vocab import KG, RDF, XSD, obo_iri
 from kg.reasoning.classify import SKIPPED_MODULES
-from kg.reasoning.engine import (
-    Reasoner,
-    is_consistent,
-    tbox_triples,
-)
+from kg.reasoning.engine import Reasoner, is_consistent, tbox_triples
 from kg.reasoning.facts import CaseFacts
 
 OWL = "http://www.w3.org/2002/07/owl#"
-BATCH_SIZE = 1000  # cases per consistency check; a failing batch is halved until the culprit is found
+BATCH_SIZE = 100
 DAYS_PER_YEAR_MAX = 366
 
 

@@ -94,7 +94,9 @@ def curie(iri: str) -> str:
 
 @cache
 def _query(name: str) -> str:
-    return resources.files("kg.reasoning").joinpath("sparql").joinpath(f"{name}.rq").read_text("utf-8")
+    return (
+        resources.files("kg.reasoning").joinpath("sparql").joinpath(f"{name}.rq").read_text("utf-8")
+    )
 
 
 def _rows(store: Store, name: str) -> list[dict[str, Any]]:

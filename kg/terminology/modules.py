@@ -100,7 +100,11 @@ def refresh_modules(root: Path = PROJECT_ROOT) -> list[Path]:
 def read_seed_terms(path: Path, hpo: Hpo) -> list[str]:
     """Read ``HP:nnnnnnn # label`` lines, checking each id and label against the release.
 
-    :returns: the seed ids, in file order.
+    A leading ``+`` (``+HP:0003701 # Proximal muscle weakness``) seeds the term with all its
+    descendants: the criteria classes need them, so that a finding typed by any subclass is
+    classified by the reasoner as the criteria say.
+
+    :returns: the seed ids, in file order (descendants after their term).
     :raises TerminologyError: listing every unknown, obsolete or mislabelled seed with its line.
     """
     try:
@@ -112,11 +116,16 @@ def read_seed_terms(path: Path, hpo: Hpo) -> list[str]:
         hp_id, _, label = (part.strip() for part in line.partition("#"))
         if not hp_id:
             continue
+        with_descendants = hp_id.startswith("+")
+        hp_id = hp_id.removeprefix("+").strip()
         problem = _seed_problem(hpo, hp_id, label)
         if problem:
             problems.append(f"{path}:{number}: {problem}")
-        else:
-            seeds.append(hp_id)
+            continue
+        seeds.append(hp_id)
+        if with_descendants:
+            below = hpo.descendants(hp_id) - {hp_id}
+            seeds += sorted(t for t in below if not hpo.terms[t].is_obsolete)
     if problems:
         raise TerminologyError("\n".join(problems))
     return seeds
@@ -246,7 +255,8 @@ def render_hp_import(hpo: Hpo, seeds: Iterable[str]) -> str:
 
 _HP_DESCRIPTION = (
     "The HPO classes the project uses ({} classes): the seed terms of ontology/imports/"
-    "hp_terms.txt and all their is_a ancestors, extracted from the pinned HPO release."
+    "hp_terms.txt (with all descendants where marked +) and all their is_a ancestors, extracted "
+    "from the pinned HPO release."
 )
 
 
