@@ -83,7 +83,9 @@ def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
     if any(q == marker for q in store.quads(ONTOLOGY_GRAPH) if q.subject == ONTOLOGY_GRAPH):
         return False
     quads = load_ontology_quads(ontology_dir)
-    store.replace_graphs({ONTOLOGY_GRAPH: [*quads, marker], HIERARCHY_GRAPH: hierarchy_quads(quads)})
+    store.replace_graphs(
+        {ONTOLOGY_GRAPH: [*quads, marker], HIERARCHY_GRAPH: hierarchy_quads(quads)}
+    )
     return True
 
 

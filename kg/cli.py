@@ -78,7 +78,9 @@ def queries_command() -> None:
         console.print(f"[bold]{query.name}[/bold]  {query.title}", soft_wrap=True)
         for p in query.parameters:
             default = f", default {p.default}" if p.default else ""
-            console.print(f"    --param {p.name}=<{p.type}{default}>  {p.description}", soft_wrap=True)
+            console.print(
+                f"    --param {p.name}=<{p.type}{default}>  {p.description}", soft_wrap=True
+            )
         if query.example:
             console.print(f"    example: {query.example}", soft_wrap=True, highlight=False)
 
@@ -194,8 +196,12 @@ def register_command_modules() -> None:
 
     for module_name in COMMAND_MODULES:
         commands = importlib.import_module(module_name).commands
-        app.registered_commands.extend(c for c in commands.registered_commands if c not in app.registered_commands)
-        app.registered_groups.extend(g for g in commands.registered_groups if g not in app.registered_groups)
+        app.registered_commands.extend(
+            c for c in commands.registered_commands if c not in app.registered_commands
+        )
+        app.registered_groups.extend(
+            g for g in commands.registered_groups if g not in app.registered_groups
+        )
 
 
 COMMAND_MODULES = ("kg.cli_curation", "kg.cli_reasoning", "kg.cli_store")

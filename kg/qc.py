@@ -99,7 +99,7 @@ def run_check(store: Store, check: Check) -> list[Violation]:
             short_text(row["value"]),
             short_text(row["message"]) if "message" in names else "",
             check.fix,
-        )  # fmt: skip
+        )
         for row in result
     ]
 

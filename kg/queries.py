@@ -62,7 +62,8 @@ class NamedQuery:
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise QueryError(
-                f"{self.name}: unknown parameter(s) {', '.join(unknown)}; it takes: {', '.join(known) or 'none'}"
+                f"{self.name}: unknown parameter(s) {', '.join(unknown)}; "
+                f"it takes: {', '.join(known) or 'none'}"
             )
         text = self.text
         for parameter in self.parameters:
@@ -144,10 +145,14 @@ def parse_query_file(path: Path) -> NamedQuery:
     if "title" not in header:
         raise QueryError(f"{path}: the header has no `# title:` line")
     return NamedQuery(
-        name=path.stem, path=path, text=text, title=header["title"],
-        description=header.get("description", ""), parameters=tuple(parameters),
+        name=path.stem,
+        path=path,
+        text=text,
+        title=header["title"],
+        description=header.get("description", ""),
+        parameters=tuple(parameters),
         example=header.get("example", ""),
-    )  # fmt: skip
+    )
 
 
 def _parse_parameter(value: str, path: Path) -> Parameter:

@@ -73,7 +73,8 @@ def to_table(result: QueryResult) -> Table:
 
 
 def serialize(result: QueryResult, fmt: str) -> bytes:
-    """Serialize results in a standard format (SPARQL JSON/XML/CSV/TSV; Turtle or N-Triples for graphs).
+    """Serialize results in a standard format (SPARQL JSON/XML/CSV/TSV; Turtle or N-Triples for
+    graphs).
 
     :raises QueryError: for a format that does not fit the result.
     """

@@ -1,4 +1,5 @@
-"""Generate case files covering every combination of Bohan and Peter criteria met / not met / undetermined.
+"""Generate case files covering every combination of Bohan and Peter criteria met / not met /
+undetermined.
 
 Each criterion is set through the same kinds of facts a curator records, and "met" uses HPO
 descendants of the criteria's classes on purpose, so the HPO hierarchy has to do the work.
@@ -41,9 +42,19 @@ def _facts(criterion: str, state: str, variant: int) -> dict[str, list[dict[str,
     elif criterion == "II":
         if state != "undetermined":
             value, interpretation = (695, "high") if state == "met" else (120, "normal")
-            out["labs"].append({"id": "ck", "test": "creatine kinase", "loinc": "2157-6", "value": value, "unit": "U/L",
-                                "reference_range": {"low": 25, "high": 200}, "interpretation": interpretation,
-                                "at": "presentation", "evidence": QUOTE})  # fmt: skip
+            out["labs"].append(
+                {
+                    "id": "ck",
+                    "test": "creatine kinase",
+                    "loinc": "2157-6",
+                    "value": value,
+                    "unit": "U/L",
+                    "reference_range": {"low": 25, "high": 200},
+                    "interpretation": interpretation,
+                    "at": "presentation",
+                    "evidence": QUOTE,
+                }
+            )
     elif criterion in ("III", "IV"):
         kind = "emg" if criterion == "III" else "muscle-biopsy"
         item: dict[str, Any] = {
@@ -90,9 +101,14 @@ def combination_case(states: tuple[str, ...], index: int) -> dict[str, Any]:
         "provenance": {"curator": "test generator", "date": "2026-11-23", "status": "draft"},
         "ontologies": {"hpo": "2025-01-16", "oncotree": "oncotree_2025_10_03"},
         "patient": {"sex": "female", "age": 50, "evidence": QUOTE},
-        "timeline": {"origin": "presentation", "events": [{"id": "presentation", "label": "Presentation", "evidence": QUOTE}]},
-        "findings": [], "labs": [], "investigations": [],
-    }  # fmt: skip
+        "timeline": {
+            "origin": "presentation",
+            "events": [{"id": "presentation", "label": "Presentation", "evidence": QUOTE}],
+        },
+        "findings": [],
+        "labs": [],
+        "investigations": [],
+    }
     for criterion, state in zip(CRITERIA, states, strict=True):
         for section, items in _facts(criterion, state, index).items():
             case[section] += items

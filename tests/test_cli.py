@@ -28,12 +28,29 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_queries_lists_the_catalogue() -> None:
     result = runner.invoke(app, ["queries"])
     assert result.exit_code == 0
-    for name in ("tumour-dm-associations", "antibody-profile", "dm-cancer-interval", "case-timeline"):
+    for name in (
+        "tumour-dm-associations",
+        "antibody-profile",
+        "dm-cancer-interval",
+        "case-timeline",
+    ):
         assert name in result.output
 
 
 def test_query_json_is_sparql_results_json(store_dir: Path) -> None:
-    result = runner.invoke(app, ["query", "antibody-profile", "--param", "case=merry-2020-lms", "--format", "json", "--store", str(store_dir)])
+    result = runner.invoke(
+        app,
+        [
+            "query",
+            "antibody-profile",
+            "--param",
+            "case=merry-2020-lms",
+            "--format",
+            "json",
+            "--store",
+            str(store_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["head"]["vars"] == ["caseId", "antibody", "result", "titre", "assay"]
@@ -43,33 +60,67 @@ def test_query_json_is_sparql_results_json(store_dir: Path) -> None:
 
 
 def test_query_csv_and_tsv(store_dir: Path) -> None:
-    result = runner.invoke(app, ["query", "tumour-dm-associations", "-p", "tumour=LMS", "-f", "csv", "--store", str(store_dir)])
+    result = runner.invoke(
+        app,
+        [
+            "query",
+            "tumour-dm-associations",
+            "-p",
+            "tumour=LMS",
+            "-f",
+            "csv",
+            "--store",
+            str(store_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["code"], r["cases"]) for r in rows] == [("LMS", "1")]
-    tsv = runner.invoke(app, ["query", "tumour-dm-associations", "-p", "tumour=LMS", "-f", "tsv", "--store", str(store_dir)])
+    tsv = runner.invoke(
+        app,
+        [
+            "query",
+            "tumour-dm-associations",
+            "-p",
+            "tumour=LMS",
+            "-f",
+            "tsv",
+            "--store",
+            str(store_dir),
+        ],
+    )
     assert tsv.exit_code == 0 and "?code" in tsv.stdout.splitlines()[0]
 
 
 def test_query_file(store_dir: Path, tmp_path: Path) -> None:
     query = tmp_path / "count.rq"
-    query.write_text("# title: Count cases\nPREFIX kg: <https://w3id.org/dmkg/vocab/>\nSELECT (COUNT(?c) AS ?n) WHERE { GRAPH ?c { ?c a kg:Case } }\n")
-    result = runner.invoke(app, ["query", "--file", str(query), "-f", "csv", "--store", str(store_dir)])
+    query.write_text(
+        "# title: Count cases\n"
+        "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
+        "SELECT (COUNT(?c) AS ?n) WHERE { GRAPH ?c { ?c a kg:Case } }\n"
+    )
+    result = runner.invoke(
+        app, ["query", "--file", str(query), "-f", "csv", "--store", str(store_dir)]
+    )
     assert result.exit_code == 0, result.output
     assert int(result.stdout.splitlines()[1]) >= 1
 
 
 def test_bad_parameter_exits_2_with_a_message(store_dir: Path) -> None:
-    result = runner.invoke(app, ["query", "tumour-dm-associations", "-p", "tumour=} ; DROP ALL", "--store", str(store_dir)])
+    result = runner.invoke(
+        app,
+        ["query", "tumour-dm-associations", "-p", "tumour=} ; DROP ALL", "--store", str(store_dir)],
+    )
     assert result.exit_code != 0
     assert "not valid" in str(result.exception) + result.output
 
 
 def test_qc_passes_on_real_data_and_fails_on_a_violation(store_dir: Path) -> None:
     assert runner.invoke(app, ["qc", "--store", str(store_dir)]).exit_code == 0
+    from pyoxigraph import Literal, NamedNode, Quad
+
     from kg.rdf.vocab import KG, case_graph
     from kg.store import EmbeddedStore
-    from pyoxigraph import Literal, NamedNode, Quad
 
     store = EmbeddedStore(store_dir)
     lab = NamedNode("https://w3id.org/dmkg/case/merry-2020-lms/labs/injected")

@@ -233,8 +233,13 @@ def test_every_hpo_class_the_criteria_name_is_imported_with_all_its_descendants(
 
     edited = (ONTOLOGY_DIR / "kg-edit.ttl").read_text(encoding="utf-8")
     named = {f"HP:{n}" for n in re.findall(r"obo:HP_(\d{7})", edited)}
-    named |= {*bohan_peter.TYPICAL_RASH, *bohan_peter.ENZYME_FINDINGS, *bohan_peter.BIOPSY_ABNORMALITIES,
-              bohan_peter.PROXIMAL_WEAKNESS, bohan_peter.MYOPATHIC_EMG}  # fmt: skip
+    named |= {
+        *bohan_peter.TYPICAL_RASH,
+        *bohan_peter.ENZYME_FINDINGS,
+        *bohan_peter.BIOPSY_ABNORMALITIES,
+        bohan_peter.PROXIMAL_WEAKNESS,
+        bohan_peter.MYOPATHIC_EMG,
+    }
     named |= {term for variable in eular.VARIABLES for term in variable.hpo}
     imported = set(
         re.findall(

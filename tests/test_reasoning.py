@@ -1,7 +1,7 @@
 """Criteria classification, checked against the criteria papers and the founding case.
 
-Expected values come from criteria.md and from Merry et al. 2020 (Bohan and Peter: I, II, III, V met,
-IV not done = definite DM; PNS 2004 definite), never from what the code printed.
+Expected values come from criteria.md and from Merry et al. 2020 (Bohan and Peter: I, II, III, V
+met, IV not done = definite DM; PNS 2004 definite), never from what the code printed.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from kg.build import build_graph
 from kg.paths import CASES_DIR
 from kg.queries import find_query
+from kg.rdf.vocab import INFERRED_GRAPH
 from kg.reasoning.reason import ReasoningReport, reason
-from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.results import to_table
 from kg.store import EmbeddedStore
 from tests.conftest import FOUNDING_CASE
@@ -158,9 +158,14 @@ def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
         sparql_met = {n for n in ("I", "II", "III", "IV", "V") if by_id[case_id][n] == "met"}
         assert sparql_met == met, case_id
         # and the class follows the published rule
-        words = {"BPDefiniteDermatomyositis": "definite dermatomyositis", "BPProbableDermatomyositis": "probable dermatomyositis",
-                 "BPPossibleDermatomyositis": "possible dermatomyositis", "BPDefinitePolymyositisPattern": "definite polymyositis",
-                 "BPProbablePolymyositisPattern": "probable polymyositis", "BPPossiblePolymyositisPattern": "possible polymyositis"}  # fmt: skip
+        words = {
+            "BPDefiniteDermatomyositis": "definite dermatomyositis",
+            "BPProbableDermatomyositis": "probable dermatomyositis",
+            "BPPossibleDermatomyositis": "possible dermatomyositis",
+            "BPDefinitePolymyositisPattern": "definite polymyositis",
+            "BPProbablePolymyositisPattern": "probable polymyositis",
+            "BPPossiblePolymyositisPattern": "possible polymyositis",
+        }
         assert words.get(result.bohan_peter.supported_class or "") == expected_class(wanted), (
             case_id
         )
@@ -197,8 +202,12 @@ def test_reason_and_explain_commands(tmp_path: Path) -> None:
     shown = runner.invoke(app, ["explain", FOUNDING_CASE, "--store", store], terminal_width=200)
     assert shown.exit_code == 0, shown.output
     words = " ".join(shown.output.split())
-    for text in ("supported class: definite dermatomyositis", "score 10.1 -> definite IIM",
-                 "seeding", "definite (definite rule 1"):  # fmt: skip
+    for text in (
+        "supported class: definite dermatomyositis",
+        "score 10.1 -> definite IIM",
+        "seeding",
+        "definite (definite rule 1",
+    ):
         assert text in words, text
     unknown = runner.invoke(app, ["explain", "no-such-case", "--store", store])
     assert unknown.exit_code != 0
@@ -217,7 +226,9 @@ def test_discrepancy_lists_a_case_whose_facts_support_less_than_reported(tmp_pat
             item.pop("findings")
     folder = tmp_path / "cases"
     folder.mkdir()
-    (folder / "weaker-than-reported.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    (folder / "weaker-than-reported.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), "utf-8"
+    )
     store = EmbeddedStore(tmp_path / "store")
     build_graph(store, folder)
     reason(store, "hermit")
@@ -225,6 +236,7 @@ def test_discrepancy_lists_a_case_whose_facts_support_less_than_reported(tmp_pat
     (row,) = [dict(zip(table.columns, r, strict=True)) for r in table.rows]
     assert row["caseId"] == "weaker-than-reported"
     assert row["reported"] == "definite dermatomyositis"
-    # I met; II undetermined (no enzyme reported); III not met (EMG done, not myopathic); IV undetermined
+    # I met; II undetermined (no enzyme reported); III not met (EMG done, not myopathic);
+    # IV undetermined
     assert row["computed"] == "possible dermatomyositis"
     assert "3: not met" in row["criteria"] and "4: undetermined" in row["criteria"]

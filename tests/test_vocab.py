@@ -1,4 +1,6 @@
-"""Every IRI the code mints from the vocabulary is declared, labelled and defined in the ontology."""
+"""Every IRI the code mints from the vocabulary is declared, labelled and defined in the
+ontology.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ def _edited() -> dict[str, dict[str, set[str]]]:
     with (ONTOLOGY_DIR / EDIT_FILE).open("rb") as handle:
         for triple in parse(handle, RdfFormat.TURTLE):
             if isinstance(triple.subject, NamedNode):
-                terms.setdefault(triple.subject.value, {}).setdefault(triple.predicate.value, set()).add(str(triple.object.value))
+                terms.setdefault(triple.subject.value, {}).setdefault(
+                    triple.predicate.value, set()
+                ).add(str(triple.object.value))
     return terms
 
 
@@ -42,6 +46,10 @@ def test_the_ontology_declares_nothing_the_code_cannot_name() -> None:
 
 def test_ontology_header_has_the_required_metadata() -> None:
     header = _edited()["https://w3id.org/dmkg/ontology"]
-    for predicate in ("http://www.w3.org/2002/07/owl#versionIRI", "http://purl.org/dc/terms/title",
-                      "http://purl.org/dc/terms/description", "http://purl.org/dc/terms/license"):  # fmt: skip
+    for predicate in (
+        "http://www.w3.org/2002/07/owl#versionIRI",
+        "http://purl.org/dc/terms/title",
+        "http://purl.org/dc/terms/description",
+        "http://purl.org/dc/terms/license",
+    ):
         assert header.get(predicate), predicate

@@ -1,8 +1,8 @@
 """Time as case reports give it: offsets from anchor events, with no more precision than the paper.
 
 A paper says "two months later" or "a few months' history", rarely a date. Each event is placed
-relative to one anchor; this module reads the offset phrase into a range and derives, for each event,
-the earliest and latest day it can have happened, counted from the case's timeline origin.
+relative to one anchor; this module reads the offset phrase into a range and derives, for each
+event, the earliest and latest day it can have happened, counted from the case's timeline origin.
 
 Vague words are ranges (documented in docs/curation.md): "a couple of" = 2, "a few" = 2-4,
 "several" = 3-9. A month counts 28 to 31 days and a year 365 to 366, so day bounds never claim more
@@ -63,7 +63,8 @@ class Offset:
 
 
 def parse_offset(text: str | None) -> Offset:
-    """Read an offset phrase such as ``2 months``, ``2-4 weeks``, ``a few months``, ``several days``.
+    """Read an offset phrase such as ``2 months``, ``2-4 weeks``, ``a few months``,
+    ``several days``.
 
     :param text: the phrase, or None when the paper gives no distance (then 0 to unbounded).
     :returns: the offset as a range.

@@ -29,10 +29,18 @@ def hierarchy_quads(ontology: Iterable[Quad]) -> list[Quad]:
     parents: dict[NamedNode, set[NamedNode]] = defaultdict(set)
     classes: set[NamedNode] = set()
     for quad in ontology:
-        if quad.predicate == RDFS.subClassOf and isinstance(quad.subject, NamedNode) and isinstance(quad.object, NamedNode):
+        if (
+            quad.predicate == RDFS.subClassOf
+            and isinstance(quad.subject, NamedNode)
+            and isinstance(quad.object, NamedNode)
+        ):
             parents[quad.subject].add(quad.object)
             classes |= {quad.subject, quad.object}
-        elif quad.predicate == RDF.type and quad.object == OWL_CLASS and isinstance(quad.subject, NamedNode):
+        elif (
+            quad.predicate == RDF.type
+            and quad.object == OWL_CLASS
+            and isinstance(quad.subject, NamedNode)
+        ):
             classes.add(quad.subject)
     closure: dict[NamedNode, set[NamedNode]] = {}
 

@@ -1,6 +1,8 @@
-"""The IRIs the project mints and reuses, as closed namespaces (an unknown term is an AttributeError).
+"""The IRIs the project mints and reuses, as closed namespaces (an unknown term is an
+AttributeError).
 
-Every term of ``KG`` is declared, labelled and defined in ``ontology/kg-edit.ttl``; a test checks it.
+Every term of ``KG`` is declared, labelled and defined in ``ontology/kg-edit.ttl``; a test checks
+it.
 """
 
 from __future__ import annotations

@@ -64,7 +64,9 @@ class CriterionStatus:
 
 @dataclass(frozen=True)
 class BohanPeterAssessment:
-    """All five criteria, the class they support, and the undetermined criteria that could change it."""
+    """All five criteria, the class they support, and the undetermined criteria that could change
+    it.
+    """
 
     criteria: tuple[CriterionStatus, ...]
     supported_class: str | None
@@ -81,7 +83,9 @@ def _any_under(terms: frozenset[str], ancestors: tuple[str, ...], is_a: IsA) -> 
 
 
 def _excluded_above(facts: CaseFacts, term: str, is_a: IsA) -> str | None:
-    """Return an excluded term that covers ``term`` (itself or an ancestor): excluding a class excludes its subclasses."""
+    """Return an excluded term that covers ``term`` (itself or an ancestor): excluding a class
+    excludes its subclasses.
+    """
     return next((e for e in sorted(facts.excluded_terms) if is_a(term, e)), None)
 
 
@@ -164,10 +168,11 @@ def assess_bohan_peter(facts: CaseFacts, is_a: IsA) -> BohanPeterAssessment:
     supported = classify_counts(by_name)
     optimistic = classify_counts({k: MET if v == UNDETERMINED else v for k, v in by_name.items()})
     could_change = tuple(
-        name for name, status in by_name.items()
+        name
+        for name, status in by_name.items()
         if status == UNDETERMINED
         and any(classify_counts({**by_name, name: r}) != supported for r in (MET, NOT_MET))
-    )  # fmt: skip
+    )
     return BohanPeterAssessment(statuses, supported, could_change, optimistic)
 
 
@@ -176,9 +181,13 @@ def classify_counts(statuses: dict[str, str]) -> str | None:
 
     >>> classify_counts({"I": "met", "II": "met", "III": "met", "IV": "undetermined", "V": "met"})
     'BPDefiniteDermatomyositis'
-    >>> classify_counts({"I": "met", "II": "met", "III": "not met", "IV": "undetermined", "V": "not met"})
+    >>> classify_counts(
+    ...     {"I": "met", "II": "met", "III": "not met", "IV": "undetermined", "V": "not met"}
+    ... )
     'BPPossiblePolymyositisPattern'
-    >>> classify_counts({"I": "met", "II": "met", "III": "met", "IV": "met", "V": "undetermined"}) is None
+    >>> classify_counts(
+    ...     {"I": "met", "II": "met", "III": "met", "IV": "met", "V": "undetermined"}
+    ... ) is None
     True
     """
     muscle = sum(statuses[c] == MET for c in ("I", "II", "III", "IV"))

@@ -51,8 +51,10 @@ class _Expressions:
         head = node = BlankNode()
         for index, item in enumerate(items):
             rest = BlankNode() if index < len(items) - 1 else NamedNode(_RDF + "nil")
-            self.triples += [Triple(node, NamedNode(_RDF + "first"), item),
-                             Triple(node, NamedNode(_RDF + "rest"), rest)]  # fmt: skip
+            self.triples += [
+                Triple(node, NamedNode(_RDF + "first"), item),
+                Triple(node, NamedNode(_RDF + "rest"), rest),
+            ]
             node = rest  # type: ignore[assignment]
         return head
 
@@ -61,17 +63,21 @@ class _Expressions:
             return parts[0]
         node = BlankNode()
         members = self._list(parts)
-        self.triples += [Triple(node, RDF.type, NamedNode(_OWL + "Class")),
-                         Triple(node, NamedNode(_OWL + "intersectionOf"), members)]  # fmt: skip
+        self.triples += [
+            Triple(node, RDF.type, NamedNode(_OWL + "Class")),
+            Triple(node, NamedNode(_OWL + "intersectionOf"), members),
+        ]
         return node
 
     def restriction(
         self, prop: NamedNode, kind: str, filler: NamedNode | BlankNode | Literal
     ) -> BlankNode:
         node = BlankNode()
-        self.triples += [Triple(node, RDF.type, NamedNode(_OWL + "Restriction")),
-                         Triple(node, NamedNode(_OWL + "onProperty"), prop),
-                         Triple(node, NamedNode(_OWL + kind), filler)]  # fmt: skip
+        self.triples += [
+            Triple(node, RDF.type, NamedNode(_OWL + "Restriction")),
+            Triple(node, NamedNode(_OWL + "onProperty"), prop),
+            Triple(node, NamedNode(_OWL + kind), filler),
+        ]
         return node
 
     def finding(self, term: str) -> NamedNode | BlankNode:

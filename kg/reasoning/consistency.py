@@ -147,9 +147,17 @@ def _exclusion_groups(case: NamedNode, facts: CaseFacts) -> Iterator[ConflictGro
         units = []
         for finding in observed:
             f = _n(finding.node)
-            units.append((f"{finding.node} ({finding.term}, observed at {event})", (
-                Triple(case, KG.hasFinding, f), Triple(f, RDF.type, KG.ObservedFinding),
-                Triple(f, RDF.type, obo_iri(finding.term)), Triple(f, KG.atEvent, _n(event)))))  # fmt: skip
+            units.append(
+                (
+                    f"{finding.node} ({finding.term}, observed at {event})",
+                    (
+                        Triple(case, KG.hasFinding, f),
+                        Triple(f, RDF.type, KG.ObservedFinding),
+                        Triple(f, RDF.type, obo_iri(finding.term)),
+                        Triple(f, KG.atEvent, _n(event)),
+                    ),
+                )
+            )
         axiom = (
             f"excluded finding {node} ({term}) asserts: {facts.case} SubClassOf hasFinding only "
             f"not (ObservedFinding and {obo_iri(term).value} and atEvent value {event})"
@@ -182,14 +190,26 @@ def _undone_investigation_groups(facts: CaseFacts) -> Iterator[ConflictGroup]:
             if item.performed or not item.results:
                 continue
             node = _n(f"{facts.case}/investigation-not-done/{kind}/{index}")
-            base = (Triple(node, RDF.type, getattr(KG, kind)),
-                    Triple(node, KG.performed, Literal("false", datatype=XSD.boolean)))  # fmt: skip
+            base = (
+                Triple(node, RDF.type, getattr(KG, kind)),
+                Triple(node, KG.performed, Literal("false", datatype=XSD.boolean)),
+            )
             units = []
             for j, term in enumerate(sorted(item.results)):
                 result = _n(f"{node.value}/result/{j}")
-                units.append((f"{kind} not done, with result {term}", (
-                    Triple(node, KG.hasResultFinding, result), Triple(result, RDF.type, obo_iri(term)))))  # fmt: skip
-            axiom = f"{KG.InvestigationNotDone.value} SubClassOf hasResultFinding max 0 (performed value false)"
+                units.append(
+                    (
+                        f"{kind} not done, with result {term}",
+                        (
+                            Triple(node, KG.hasResultFinding, result),
+                            Triple(result, RDF.type, obo_iri(term)),
+                        ),
+                    )
+                )
+            axiom = (
+                f"{KG.InvestigationNotDone.value} SubClassOf hasResultFinding max 0 "
+                "(performed value false)"
+            )
             yield ConflictGroup(axiom, base, tuple(units))
 
 

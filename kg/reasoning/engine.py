@@ -78,9 +78,10 @@ def tbox_triples(ontology_dir: Path = ONTOLOGY_DIR, *, skip: Iterable[str] = ())
             continue
         with path.open("rb") as handle:
             triples += [
-                t for t in parse(handle, RdfFormat.TURTLE, base_iri=path.as_uri())
+                t
+                for t in parse(handle, RdfFormat.TURTLE, base_iri=path.as_uri())
                 if t.predicate.value != "http://www.w3.org/2002/07/owl#imports"
-            ]  # fmt: skip
+            ]
     return triples
 
 
@@ -98,7 +99,8 @@ def run_reasoner(
     """Load triples into a fresh owlready2 world and run a reasoner over it.
 
     :returns: the world holding the inferences, and what ran.
-    :raises ReasonerError: on inconsistency (with Pellet's explanation when ``explain``) or Java failure.
+    :raises ReasonerError: on inconsistency (with Pellet's explanation when ``explain``) or Java
+        failure.
     """
     owlready2 = _owlready()
     world = owlready2.World()  # type: ignore[attr-defined]
@@ -164,8 +166,16 @@ def is_consistent(triples: Iterable[Triple | Quad], reasoner: Reasoner) -> bool:
             command = [*main, source.as_uri()]
         else:
             classpath = ":".join(str(jar) for jar in sorted((here / "pellet").glob("*.jar")))
-            command = ["pellet.Pellet", "consistency", "--loader", "Jena", "--input-format",
-                       "N-Triples", "--ignore-imports", str(source)]  # fmt: skip
+            command = [
+                "pellet.Pellet",
+                "consistency",
+                "--loader",
+                "Jena",
+                "--input-format",
+                "N-Triples",
+                "--ignore-imports",
+                str(source),
+            ]
         java = [owlready2.JAVA_EXE, memory, "-cp", classpath]  # type: ignore[attr-defined]
         done = subprocess.run([*java, *command], capture_output=True, text=True, check=False)
     if "Consistent: Yes" in done.stdout or (
@@ -186,7 +196,9 @@ def superclasses_of(world: object, class_iri: str) -> set[str]:
 
 
 def check_consistency(triples: Iterable[Triple | Quad], reasoner: Reasoner) -> ConsistencyReport:
-    """Check that triples (an ontology, maybe with data) are consistent with no unsatisfiable class."""
+    """Check that triples (an ontology, maybe with data) are consistent with no unsatisfiable
+    class.
+    """
     try:
         world, info = run_reasoner(triples, reasoner)
     except InconsistentOntology as error:

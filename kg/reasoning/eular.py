@@ -37,25 +37,69 @@ class Variable:
 VARIABLES = (
     Variable("age-18-40", "Age at onset >=18 and <40 years", 1.3, 1.5),
     Variable("age-40", "Age at onset >=40 years", 2.1, 2.2),
-    Variable("proximal-upper", "Objective symmetric weakness of the proximal upper extremities", 0.7, 0.7, ("HP:0008997",)),
-    Variable("proximal-lower", "Objective symmetric weakness of the proximal lower extremities", 0.8, 0.5, ("HP:0008994",)),
-    Variable("neck-flexors", "Neck flexors relatively weaker than neck extensors", 1.9, 1.6, ("HP:0003722",),
-             "read from HPO Neck flexor weakness, which does not state the comparison"),
-    Variable("legs-proximal-distal", "In the legs, proximal muscles relatively weaker than distal", 0.9, 1.2, (),
-             "no HPO term states this comparison, so it is undetermined unless excluded"),
+    Variable(
+        "proximal-upper",
+        "Objective symmetric weakness of the proximal upper extremities",
+        0.7,
+        0.7,
+        ("HP:0008997",),
+    ),
+    Variable(
+        "proximal-lower",
+        "Objective symmetric weakness of the proximal lower extremities",
+        0.8,
+        0.5,
+        ("HP:0008994",),
+    ),
+    Variable(
+        "neck-flexors",
+        "Neck flexors relatively weaker than neck extensors",
+        1.9,
+        1.6,
+        ("HP:0003722",),
+        "read from HPO Neck flexor weakness, which does not state the comparison",
+    ),
+    Variable(
+        "legs-proximal-distal",
+        "In the legs, proximal muscles relatively weaker than distal",
+        0.9,
+        1.2,
+        (),
+        "no HPO term states this comparison, so it is undetermined unless excluded",
+    ),
     Variable("heliotrope", "Heliotrope rash", 3.1, 3.2, ("HP:0040324",)),
     Variable("gottron-papules", "Gottron's papules", 2.1, 2.7, ("HP:0025508",)),
     Variable("gottron-sign", "Gottron's sign", 3.3, 3.7, ("HP:0430033",)),
     Variable("dysphagia", "Dysphagia or oesophageal dysmotility", 0.7, 0.6, ("HP:0002015",)),
     Variable("anti-jo-1", "Anti-Jo-1 (anti-histidyl-tRNA synthetase) antibody positive", 3.9, 3.8),
-    Variable("enzymes", "Highest serum CK, LDH, AST or ALT above the upper limit of normal", 1.3, 1.4, SCORED_ENZYME_FINDINGS),
-    Variable("endomysial-infiltrate", "Biopsy: endomysial mononuclear infiltrate surrounding, not invading, myofibres", None, 1.7, (),
-             "no HPO term in the pinned release"),
-    Variable("perimysial-infiltrate", "Biopsy: perimysial and/or perivascular mononuclear infiltrate", None, 1.2, (),
-             "no HPO term in the pinned release"),
-    Variable("perifascicular-atrophy", "Biopsy: perifascicular atrophy", None, 1.9, ("HP:0100296",)),
+    Variable(
+        "enzymes",
+        "Highest serum CK, LDH, AST or ALT above the upper limit of normal",
+        1.3,
+        1.4,
+        SCORED_ENZYME_FINDINGS,
+    ),
+    Variable(
+        "endomysial-infiltrate",
+        "Biopsy: endomysial mononuclear infiltrate surrounding, not invading, myofibres",
+        None,
+        1.7,
+        (),
+        "no HPO term in the pinned release",
+    ),
+    Variable(
+        "perimysial-infiltrate",
+        "Biopsy: perimysial and/or perivascular mononuclear infiltrate",
+        None,
+        1.2,
+        (),
+        "no HPO term in the pinned release",
+    ),
+    Variable(
+        "perifascicular-atrophy", "Biopsy: perifascicular atrophy", None, 1.9, ("HP:0100296",)
+    ),
     Variable("rimmed-vacuoles", "Biopsy: rimmed vacuoles", None, 3.1, ("HP:0003805",)),
-)  # fmt: skip
+)
 
 # (class, probability band, minimum score without biopsy, minimum score with biopsy), best first.
 CLASSES = (

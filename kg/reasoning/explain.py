@@ -66,10 +66,14 @@ def explain_case(store: Store, case_id: str) -> CaseExplanation:
         )
     head = summary[0]
     explanation = CaseExplanation(
-        case_id, head["reasoner"], bp_class=head["supportedLabel"] or "not classified",
-        owl_class=head["owlLabel"] or "not classified", could_change=head["couldChange"],
-        pns_class=head["pnsClass"], pns_rule=head["pnsRule"],
-    )  # fmt: skip
+        case_id,
+        head["reasoner"],
+        bp_class=head["supportedLabel"] or "not classified",
+        owl_class=head["owlLabel"] or "not classified",
+        could_change=head["couldChange"],
+        pns_class=head["pnsClass"],
+        pns_rule=head["pnsRule"],
+    )
     for row in _rows(store, "explain-criteria", case_id):
         explanation.bohan_peter.append((row["criterion"], row["status"], row["reason"]))
     views: dict[str, ScoreView] = {}

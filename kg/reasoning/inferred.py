@@ -61,8 +61,13 @@ def case_quads(results: CaseResults, run: NamedNode) -> Iterator[Quad]:
     for score in results.eular:
         yield from _eular(case, score, run)
     pns = NamedNode(f"{results.case}/assessment/pns-2004")
-    for p, o in ((RDF.type, KG.PnsAssessment), (KG.assessedCase, case), (KG.producedBy, run),
-                 (KG.pnsClass, Literal(results.pns.pns_class)), (KG.pnsRule, Literal(results.pns.rule))):  # fmt: skip
+    for p, o in (
+        (RDF.type, KG.PnsAssessment),
+        (KG.assessedCase, case),
+        (KG.producedBy, run),
+        (KG.pnsClass, Literal(results.pns.pns_class)),
+        (KG.pnsRule, Literal(results.pns.rule)),
+    ):
         yield Quad(pns, p, o, g)
 
 
@@ -83,10 +88,14 @@ def _bohan_peter(case: NamedNode, results: CaseResults, run: NamedNode) -> Itera
         yield Quad(summary, KG.couldChange, Literal(criterion), g)
     for status in assessment.criteria:
         node = NamedNode(f"{results.case}/assessment/bohan-peter/{status.criterion}")
-        for p, o in ((RDF.type, KG.CriterionAssessment), (KG.assessedCase, case),
-                     (KG.criterion, getattr(KG, CRITERIA[status.criterion])),
-                     (KG.assessmentStatus, Literal(status.status)),
-                     (KG.assessmentReason, Literal(status.reason)), (KG.producedBy, run)):  # fmt: skip
+        for p, o in (
+            (RDF.type, KG.CriterionAssessment),
+            (KG.assessedCase, case),
+            (KG.criterion, getattr(KG, CRITERIA[status.criterion])),
+            (KG.assessmentStatus, Literal(status.status)),
+            (KG.assessmentReason, Literal(status.reason)),
+            (KG.producedBy, run),
+        ):
             yield Quad(node, p, o, g)
 
 
@@ -95,10 +104,13 @@ def _eular(case: NamedNode, score: EularScore, run: NamedNode) -> Iterator[Quad]
     variant = "with-biopsy" if score.with_biopsy else "without-biopsy"
     node = NamedNode(f"{case.value}/assessment/eular-acr-2017/{variant}")
     values = [
-        (RDF.type, KG.EularAcrScore), (KG.assessedCase, case), (KG.producedBy, run),
+        (RDF.type, KG.EularAcrScore),
+        (KG.assessedCase, case),
+        (KG.producedBy, run),
         (KG.withBiopsy, typed(score.with_biopsy, XSD.boolean)),
-        (KG.score, typed(score.score, XSD.decimal)), (KG.iimClass, Literal(score.iim_class)),
-    ]  # fmt: skip
+        (KG.score, typed(score.score, XSD.decimal)),
+        (KG.iimClass, Literal(score.iim_class)),
+    ]
     if score.subgroup:
         values.append((KG.subgroup, Literal(score.subgroup)))
     for p, o in values:
@@ -106,8 +118,11 @@ def _eular(case: NamedNode, score: EularScore, run: NamedNode) -> Iterator[Quad]
     for contribution in score.contributions:
         part = NamedNode(f"{node.value}/{contribution.variable.key}")
         yield Quad(node, KG.hasContribution, part, g)
-        for p, o in ((RDF.type, KG.ScoreContribution), (KG.variableLabel, Literal(contribution.variable.label)),
-                     (KG.weight, typed(contribution.weight, XSD.decimal)),
-                     (KG.variableStatus, Literal(contribution.status)),
-                     (KG.assessmentReason, Literal(contribution.reason))):  # fmt: skip
+        for p, o in (
+            (RDF.type, KG.ScoreContribution),
+            (KG.variableLabel, Literal(contribution.variable.label)),
+            (KG.weight, typed(contribution.weight, XSD.decimal)),
+            (KG.variableStatus, Literal(contribution.status)),
+            (KG.assessmentReason, Literal(contribution.reason)),
+        ):
             yield Quad(part, p, o, g)

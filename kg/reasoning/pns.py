@@ -41,7 +41,8 @@ def classify_pns(facts: CaseFacts, has_dermatomyositis: bool) -> PnsClassificati
     """Classify a case by the 2004 criteria.
 
     :param facts: the case's facts (cancer-to-DM interval, antibodies).
-    :param has_dermatomyositis: whether the case has DM (reported, or classified by Bohan and Peter).
+    :param has_dermatomyositis: whether the case has DM (reported, or classified by Bohan and
+        Peter).
     """
     onconeural = sorted(
         cls
@@ -61,7 +62,8 @@ def classify_pns(facts: CaseFacts, has_dermatomyositis: bool) -> PnsClassificati
         if not facts.has_neoplasm:
             return PnsClassification(
                 "not classified",
-                "classical syndrome without cancer: possible rule 1 needs a high tumour risk, which is not recorded",
+                "classical syndrome without cancer: possible rule 1 needs a high tumour risk, "
+                "which is not recorded",
             )
         return PnsClassification(
             "not classified", "the interval between cancer and DM diagnoses is not on the timeline"
@@ -70,7 +72,8 @@ def classify_pns(facts: CaseFacts, has_dermatomyositis: bool) -> PnsClassificati
     if low is not None and high is not None and -FIVE_YEARS_DAYS <= low and high <= FIVE_YEARS_DAYS:
         return PnsClassification(
             "definite",
-            f"definite rule 1: classical syndrome (dermatomyositis) and cancer within 5 years ({low} to {high} days)",
+            "definite rule 1: classical syndrome (dermatomyositis) and cancer within 5 years "
+            f"({low} to {high} days)",
         )
     if (low is not None and low > FIVE_YEARS_DAYS) or (
         high is not None and high < -FIVE_YEARS_DAYS

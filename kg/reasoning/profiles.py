@@ -1,4 +1,5 @@
-"""Case profiles: the facts an OWL criteria class can see, so each distinct profile is reasoned once.
+"""Case profiles: the facts an OWL criteria class can see, so each distinct profile is reasoned
+once.
 
 The criteria classes only mention a handful of HPO classes, muscle enzyme results and the EMG and
 muscle biopsy. An observed HPO term matters only if it falls under one of those classes, and that is

@@ -1,7 +1,7 @@
 """Classify every case in the store against the criteria and write the inferred graph.
 
-Flow: read the criterion-relevant facts of every case; check each case for contradictions (nothing is
-written if any case contradicts itself); project cases onto profiles and classify each distinct
+Flow: read the criterion-relevant facts of every case; check each case for contradictions (nothing
+is written if any case contradicts itself); project cases onto profiles and classify each distinct
 profile once with the OWL reasoner; assess the open-world status of each criterion, the EULAR/ACR
 score and the PNS class; replace the inferred graph in one transaction.
 """

@@ -43,7 +43,9 @@ def replace_graphs_update(graphs: dict[NamedNode, list[Quad]]) -> str:
     parts = []
     for graph, quads in graphs.items():
         triples = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-        parts.append(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}")
+        parts.append(
+            f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}"
+        )
     return " ;\n".join(parts)
 
 
@@ -75,7 +77,10 @@ class EmbeddedStore:
         self._store.remove_graph(graph)
 
     def graphs(self) -> list[NamedNode]:
-        return sorted((g for g in self._store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
+        return sorted(
+            (g for g in self._store.named_graphs() if isinstance(g, NamedNode)),
+            key=lambda g: g.value,
+        )
 
     def query(self, sparql: str) -> QueryResult:
         try:
