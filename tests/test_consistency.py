@@ -14,9 +14,9 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.build import build_graph
 from kg.paths import CASES_DIR
+from kg.rdf.vocab import KG, RDF, XSD, case_graph, case_node, obo_iri
 from kg.reasoning.consistency import Inconsistency
 from kg.reasoning.reason import reason
-from kg.rdf.vocab import KG, RDF, XSD, case_graph, case_node, obo_iri
 from kg.store import EmbeddedStore
 from tests.conftest import FOUNDING_CASE
 

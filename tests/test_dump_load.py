@@ -19,7 +19,6 @@ from kg.store import EmbeddedStore
 from kg.store.backup import load_file, read_graphs
 from kg.store.servers import RunningServer
 
-
 GRAPH = NamedNode(BASE + "graph/dump-test")
 P = NamedNode(BASE + "vocab/dumpTestValue")
 

@@ -40,7 +40,6 @@ from kg.store.remote import RemoteStore
 from kg.store.servers import RunningServer
 from tests.conftest import FOUNDING_CASE
 
-
 BACKENDS = [
     pytest.param("embedded"),
     pytest.param("oxigraph", marks=pytest.mark.remote),
