@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from kg.build import case_files
 from kg.curation.validate import validate_file
 from kg.paths import CASES_DIR
 from tests.conftest import FOUNDING_CASE, FOUNDING_PAPER
+from tests.evidence import evidence_quotes, normalise_text
 
 
 @pytest.mark.parametrize("path", case_files(CASES_DIR), ids=lambda p: p.name)
@@ -20,32 +20,13 @@ def test_case_file_validates_clean(path: Path) -> None:
     assert result.ok
 
 
-def _normalise(text: str) -> str:
-    # The paper's text comes from a PDF: line breaks split words and quotes are typographic.
-    return re.sub(r"[^0-9a-z]", "", text.lower())
-
-
-def _quotes(value: object) -> list[str]:
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if key == "evidence":
-                found += [item] if isinstance(item, str) else list(item)
-            else:
-                found += _quotes(item)
-        return found
-    if isinstance(value, list):
-        return [quote for item in value for quote in _quotes(item)]
-    return []
-
-
 def test_every_founding_case_quote_is_in_the_paper() -> None:
     result = validate_file(CASES_DIR / f"{FOUNDING_CASE}.yaml")
     assert result.case is not None
-    paper = _normalise(FOUNDING_PAPER.read_text(encoding="utf-8"))
-    quotes = _quotes(result.case.data)
+    paper = normalise_text(FOUNDING_PAPER.read_text(encoding="utf-8"))
+    quotes = evidence_quotes(result.case.data)
     assert len(quotes) > 80
-    missing = [quote for quote in quotes if _normalise(quote) not in paper]
+    missing = [quote for quote in quotes if normalise_text(quote) not in paper]
     assert missing == []
 
 

@@ -6,7 +6,6 @@ the claims hold its statistics with their sources. Every quote must be in the fo
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from kg.rdf.vocab import CLAIMS_GRAPH
 from kg.results import to_table
 from kg.store import EmbeddedStore
 from tests.conftest import FOUNDING_PAPER
+from tests.evidence import evidence_quotes, normalise_text
 
 FOUNDING_PMID = "32864095"
 SECONDARY_CASES = {
@@ -39,25 +39,6 @@ SECONDARY_CASES = {
 def run(store: EmbeddedStore, name: str, **params: str) -> list[dict[str, str]]:
     table = to_table(store.query(find_query(name).bind(params)))
     return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
-
-
-def _normalise(text: str) -> str:
-    # The paper's text comes from a PDF: line breaks split words and quotes are typographic.
-    return re.sub(r"[^0-9a-z]", "", text.lower())
-
-
-def _quotes(value: object) -> list[str]:
-    if isinstance(value, dict):
-        found: list[str] = []
-        for key, item in value.items():
-            if key == "evidence":
-                found += [item] if isinstance(item, str) else list(item)
-            else:
-                found += _quotes(item)
-        return found
-    if isinstance(value, list):
-        return [quote for item in value for quote in _quotes(item)]
-    return []
 
 
 def _load(path: Path) -> Any:
@@ -101,16 +82,18 @@ def test_secondary_cases_record_only_stated_patient_facts() -> None:
 
 
 def test_every_literature_quote_is_in_the_founding_paper() -> None:
-    paper = _normalise(FOUNDING_PAPER.read_text(encoding="utf-8"))
+    paper = normalise_text(FOUNDING_PAPER.read_text(encoding="utf-8"))
     quotes = [
-        q for case_id in SECONDARY_CASES for q in _quotes(_load(CASES_DIR / f"{case_id}.yaml"))
+        q
+        for case_id in SECONDARY_CASES
+        for q in evidence_quotes(_load(CASES_DIR / f"{case_id}.yaml"))
     ]
     for path in sorted(CLAIMS_DIR.glob("*.yaml")):
         data = _load(path)
         if (data.get("quoted_from") or {}).get("pmid") == FOUNDING_PMID:
-            quotes += _quotes(data["claims"])
+            quotes += evidence_quotes(data["claims"])
     assert len(quotes) > 60
-    assert [quote for quote in quotes if _normalise(quote) not in paper] == []
+    assert [quote for quote in quotes if normalise_text(quote) not in paper] == []
 
 
 # --- claims ------------------------------------------------------------------------------------
