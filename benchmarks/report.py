@@ -204,7 +204,7 @@ def _standing(results: list[dict[str, Any]]) -> str:
         cells["query"].append(_verdict(worst, TARGETS["query_seconds"], fmt_seconds) + f" ({name})")
         speed = _speedups(r)
         cells["rdflib"].append(
-            _verdict(min(speed), TARGETS["rdflib_speedup"], lambda x: f"{x:.0f}x", higher=True)
+            _verdict(min(speed), TARGETS["rdflib_speedup"], lambda x: f"{x:.2g}x", higher=True)
             + " (slowest ratio)"
             if speed
             else "rdflib not run or never finished"

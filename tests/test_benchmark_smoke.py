@@ -136,16 +136,9 @@ def test_sparql_formulation_agrees_with_the_reasoner(smoke: dict[str, Any]) -> N
 
 @pytest.mark.slow
 @pytest.mark.java
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ontology/imports/hp_import.ttl holds the seed terms and their ancestors, not the "
-        "descendants of the criteria classes: a case typed with e.g. HP:0003391 Gowers sign or "
-        "HP:0008180 Mildly elevated creatine kinase meets the criterion in HPO, but neither the "
-        "reasoner nor the SPARQL formulation can see it"
-    ),
-)
 def test_sparql_classes_match_what_the_generator_put_in(smoke: dict[str, Any]) -> None:
+    # The generator draws descendants of the criteria classes too (Gowers sign, Mildly elevated
+    # creatine kinase), so this holds only while the HPO import module carries them.
     summary = _summary(smoke)
     expected = Counter({DM_WORDS.get(k, "none"): 0 for k in summary.bohan_peter})
     for name, count in summary.bohan_peter.items():
