@@ -384,14 +384,13 @@ def _queries(r: dict[str, Any]) -> str:
 
 
 def _linearity(results: list[dict[str, Any]]) -> str:
-    names = " / ".join(results[0].get("reason", {})) if results else ""
-    head = ["cases", "build per case", f"reasoning per case ({names})", "store quads per case"]
+    head = ["cases", "build per case", "reasoning per case", "store quads per case"]
     rows = []
     for r in results:
         b = r.get("build", {}).get("result", {})
-        per = " / ".join(
-            fmt_seconds(v["result"]["seconds"] / r["size"]) if _ok(v) else "did not finish"
-            for v in r.get("reason", {}).values()
+        per = "; ".join(
+            f"{name} {fmt_seconds(v['result']['seconds'] / r['size'])}" if _ok(v) else f"{name} –"
+            for name, v in r.get("reason", {}).items()
         )
         build = fmt_seconds(b["seconds"] / r["size"]) if b else "–"
         rows.append(_row(f"{r['size']:,}", build, per, f"{b.get('quads', 0) / r['size']:.0f}"))
