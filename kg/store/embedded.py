@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
 from kg.errors import QueryError, StoreError
+from kg.prepare import ConcatenatedFiles
 from kg.store.base import QueryResult
 
 
@@ -100,6 +102,16 @@ class EmbeddedStore:
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rb") as handle:
             self._store.bulk_load(handle, rdf_format_for(path))
+
+    def bulk_load_files(self, paths: list[Path]) -> None:
+        """Load N-Quads files in one bulk load (no transaction: the caller marks it in progress).
+
+        pyoxigraph's bulk loader parses on several threads and writes sorted files straight
+        into RocksDB, several times faster than SPARQL updates; one call for every file keeps
+        it to one set of files.
+        """
+        with io.BufferedReader(ConcatenatedFiles(paths), buffer_size=1 << 20) as stream:
+            self._store.bulk_load(stream, RdfFormat.N_QUADS)
 
     def dump(self, path: Path) -> None:
         opener = gzip.open if path.name.endswith(".gz") else open
