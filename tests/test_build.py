@@ -5,11 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.build import InvalidCases, build_graph, case_files
+from kg.cases import add_cases
+from kg.curation.validate import validate_file
 from kg.paths import CASES_DIR
-from kg.rdf.vocab import ONTOLOGY_GRAPH, case_graph
+from kg.prepare import prepare_files
+from kg.rdf.vocab import BUILD_GRAPH, CASE_BASE, KG, ONTOLOGY_GRAPH, XSD, case_graph
 from kg.store import EmbeddedStore
 from tests.conftest import FOUNDING_CASE
 
@@ -91,3 +94,58 @@ def test_an_invalid_case_changes_nothing(tmp_path: Path) -> None:
     else:
         raise AssertionError("an invalid case file was accepted")
     assert _sorted_quads(store) == before
+
+
+# --- the bulk path (empty store) and the transactional path write the same cases --------------
+
+
+def _case_quads(store: EmbeddedStore) -> list[str]:
+    """Every case quad but the time it was added, which differs between two builds."""
+    return sorted(
+        str(q)
+        for q in store.quads()
+        if q.graph_name.value.startswith(CASE_BASE) and q.predicate != KG.addedAt
+    )
+
+
+def test_bulk_and_transactional_writes_give_the_same_case_graphs(tmp_path: Path) -> None:
+    folder = _copy_cases(tmp_path)
+    bulk = EmbeddedStore(tmp_path / "bulk")
+    build_graph(bulk, folder)  # no case stored yet: one bulk load
+    stepwise = EmbeddedStore(tmp_path / "stepwise")
+    first, *rest = case_files(folder)
+    add_cases(stepwise, [first])  # a case is stored, so the rest go through transactions
+    report = build_graph(stepwise, folder)
+    assert sorted(report.added) == sorted(p.stem for p in rest)
+    assert _case_quads(bulk) == _case_quads(stepwise)
+    assert BUILD_GRAPH not in bulk.graphs()  # the in-progress marker is gone
+
+
+def test_a_build_after_an_interrupted_bulk_load_starts_the_cases_again(tmp_path: Path) -> None:
+    folder = _copy_cases(tmp_path)
+    complete = EmbeddedStore(tmp_path / "complete")
+    build_graph(complete, folder)
+    # What a crash in the middle of a bulk load leaves: the marker and part of one case.
+    store = EmbeddedStore(tmp_path / "interrupted")
+    started = Literal("2026-11-23T10:00:00", datatype=XSD.dateTime)
+    store.replace_graph(
+        BUILD_GRAPH, [Quad(BUILD_GRAPH, KG.bulkLoadStartedAt, started, BUILD_GRAPH)]
+    )
+    quads = list(complete.quads(case_graph(FOUNDING_CASE)))
+    # Half the case, checksum included, so only the marker can tell that it is incomplete.
+    half = [q for i, q in enumerate(quads) if i % 2 or q.predicate == KG.sourceChecksum]
+    store.replace_graph(case_graph(FOUNDING_CASE), half)
+    report = build_graph(store, folder)
+    assert FOUNDING_CASE in report.added  # not taken as unchanged on a partial graph's checksum
+    assert _case_quads(store) == _case_quads(complete)
+    assert BUILD_GRAPH not in store.graphs()
+
+
+def test_prepared_cases_read_back_from_the_spool_as_converted(tmp_path: Path) -> None:
+    path = CASES_DIR / f"{FOUNDING_CASE}.yaml"
+    (prepared,) = prepare_files([path], tmp_path)
+    result = validate_file(path)
+    assert prepared.spool is not None and prepared.quads is None  # nothing held in memory
+    assert result.quads and sorted(map(str, prepared.load_quads())) == sorted(
+        map(str, result.quads)
+    )
