@@ -27,7 +27,9 @@ from typing import Any
 
 Result = dict[str, Any]
 RESULT_PATH: Path | None = None
-STORE_WRITES = ("replace_graph", "replace_graphs", "update", "bulk_load", "load_graphs", "bulk_add")
+STORE_WRITES = (
+    "replace_graph", "replace_graphs", "drop_graph", "update", "bulk_load", "bulk_load_files",
+)  # fmt: skip
 
 
 class Timings:
@@ -111,13 +113,11 @@ def build(args: Result) -> Result:
     timings.instrument(
         kg.build,
         (
-            "validate_all",
+            "prepare_files",
+            "claim_quads",
             "plan_writes",
             "apply_plan",
-            "convert_case",
             "sync_ontology",
-            "validate_and_convert",
-            "load_cases",
         ),
     )
     started = time.perf_counter()
