@@ -138,11 +138,19 @@ def _header(results: list[dict[str, Any]]) -> str:
         m = r["machine"]
         versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         lines.append(
-            f"- **{r['size']:,} cases**: run {m['date']} at commit {m['commit']}; {m['cpu']}, "
+            f"- **{r['size']:,} cases**: run {m['date']} at commit {_commits(r)}; {m['cpu']}, "
             f"{m['cores']} cores, {m['memory_gb']} GB; Linux {m['kernel']}; Python {m['python']}; "
             f"{versions}. Command: `{r.get('command', '')}`."
         )
     return "\n".join(lines)
+
+
+def _commits(r: dict[str, Any]) -> str:
+    """The commit a size was measured at, or each part's commit when it was run in parts."""
+    parts = r.get("phase_commits") or {}
+    if len(set(parts.values())) <= 1:
+        return str(r["machine"]["commit"])
+    return ", ".join(f"{commit} ({group})" for group, commit in parts.items())
 
 
 def _ours(r: dict[str, Any]) -> dict[str, Any]:

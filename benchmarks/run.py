@@ -63,22 +63,58 @@ def drop_caches() -> bool:
     return True
 
 
-def benchmark_size(size: int, options: argparse.Namespace) -> dict[str, Any]:
-    """Run every phase at one corpus size and return the measurements."""
+PHASE_GROUPS = ("build", "reason", "queries", "rdflib")
+
+
+def benchmark_size(
+    size: int, options: argparse.Namespace, out: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run the chosen phase groups at one corpus size and return the measurements.
+
+    ``build`` generates the corpus, builds the store and measures the raw load floor; the other
+    groups reuse the working folder a kept ``build`` left, so a size can be measured in parts
+    (each part records the commit it ran at).
+    """
     work = options.workdir / f"n{size}"
-    if work.exists():
+    groups = options.phases
+    if "build" in groups and work.exists():
         shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
     paths = {
         name: str(work / name) for name in ("cases", "store", "floor", "asserted.nq", "full.nq")
     }
     sample = [case_id(size // 2)]
-    out: dict[str, Any] = {
-        "size": size,
-        "seed": options.seed,
-        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    _log(f"size {size}: {work}")
+    out = out if out is not None else {}
+    out.update({"size": size, "seed": options.seed})
+    out.setdefault("phase_commits", {}).update(dict.fromkeys(groups, machine_info()["commit"]))
+    _log(f"size {size}: {work} ({', '.join(groups)})")
+    if "build" in groups:
+        out["started"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        _build_phases(size, paths, options, out)
+        if out["build"]["status"] != "ok":
+            return out
+    if "reason" in groups:
+        out["reason"] = {}
+        for reasoner in options.reasoners:
+            out["reason"][reasoner] = _phase(
+                "reason",
+                {"store": paths["store"], "reasoner": reasoner},
+                options,
+                options.reason_timeout,
+            )
+        out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
+    if "queries" in groups:
+        out["queries"] = _queries(paths["store"], sample, options)
+    if "rdflib" in groups:
+        out["rdflib"] = _rdflib(paths, sample, out, options)
+    if not options.keep and set(groups) == set(PHASE_GROUPS):
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _build_phases(
+    size: int, paths: dict[str, str], options: argparse.Namespace, out: dict[str, Any]
+) -> None:
     out["generate"] = _phase(
         "generate", {"cases": paths["cases"], "count": size, "seed": options.seed}, options, 7200
     )
@@ -88,26 +124,12 @@ def benchmark_size(size: int, options: argparse.Namespace) -> dict[str, Any]:
         options,
         options.build_timeout,
     )
-    if not out["build"]["status"] == "ok":
-        return out
+    if out["build"]["status"] != "ok":
+        return
     out["load_floor"] = _phase(
         "load_floor", {"store": paths["floor"], "dump": paths["asserted.nq"]}, options, 3600
     )
     shutil.rmtree(paths["floor"], ignore_errors=True)
-    out["reason"] = {}
-    for reasoner in options.reasoners:
-        out["reason"][reasoner] = _phase(
-            "reason",
-            {"store": paths["store"], "reasoner": reasoner},
-            options,
-            options.reason_timeout,
-        )
-    out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
-    out["queries"] = _queries(paths["store"], sample, options)
-    out["rdflib"] = _rdflib(paths, sample, out, options)
-    if not options.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return out
 
 
 def _queries(store: str, sample: list[str], options: argparse.Namespace) -> dict[str, Any]:
@@ -215,6 +237,13 @@ def main(argv: list[str] | None = None) -> None:
         help="do not drop the OS page cache before cold query runs (it needs root)",
     )
     parser.add_argument(
+        "--phases",
+        nargs="+",
+        choices=PHASE_GROUPS,
+        default=list(PHASE_GROUPS),
+        help="run only these groups; later groups reuse the folder a --keep build left",
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="rewrite RESULTS.md from saved results"
     )
     options = parser.parse_args(argv)
@@ -223,15 +252,17 @@ def main(argv: list[str] | None = None) -> None:
     options.workdir.mkdir(parents=True, exist_ok=True)
     if not options.render_only:
         meta = machine_info()
+        command = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
         for size in options.sizes:
-            result = benchmark_size(size, options)
+            saved_path = options.results_dir / f"n{size}.json"
+            partial = set(options.phases) != set(PHASE_GROUPS) and saved_path.exists()
+            result = json.loads(saved_path.read_text()) if partial else {}
+            result = benchmark_size(size, options, result)
             result["machine"] = meta
-            result["command"] = "python -m benchmarks.run " + " ".join(
-                argv if argv is not None else sys.argv[1:]
-            )
-            (options.results_dir / f"n{size}.json").write_text(
-                json.dumps(result, indent=1, default=str)
-            )
+            commands = result.get("commands", []) if partial else []
+            result["commands"] = [*commands, command]
+            result["command"] = "; ".join(result["commands"])
+            saved_path.write_text(json.dumps(result, indent=1, default=str))
     saved = [json.loads(p.read_text()) for p in sorted(options.results_dir.glob("n*.json"))]
     options.output.write_text(render(sorted(saved, key=lambda r: r["size"])))
     _log(f"wrote {options.output}")
