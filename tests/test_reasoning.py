@@ -30,7 +30,7 @@ def reasoned(
 ) -> Iterator[tuple[EmbeddedStore, ReasoningReport]]:
     store = EmbeddedStore(tmp_path_factory.mktemp("reasoned"))
     build_graph(store, CASES_DIR)
-    yield store, reason(store, "hermit")
+    yield store, reason(store, "hermit", keep_results=True)
     store.close()
 
 
@@ -131,7 +131,7 @@ def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
     combinations: tuple[EmbeddedStore, dict[str, tuple[str, ...]]], reasoner: str
 ) -> None:
     store, states = combinations
-    report = reason(store, reasoner)  # type: ignore[arg-type]
+    report = reason(store, reasoner, keep_results=True)  # type: ignore[arg-type]
     sparql = to_table(store.query(find_query("bohan-peter-sparql").bind({})))
     by_id = {row[0]: dict(zip(sparql.columns, row, strict=True)) for row in sparql.rows}
     assert len(states) == 243 and len(by_id) == 243
@@ -180,7 +180,7 @@ def test_owl_reasoner_sparql_and_assessment_agree_on_every_combination(
 def test_reasoner_versions_are_recorded_per_run(
     combinations: tuple[EmbeddedStore, dict[str, tuple[str, ...]]],
 ) -> None:
-    report = reason(combinations[0], "pellet")
+    report = reason(combinations[0], "pellet", keep_results=True)
     assert report.reasoner.version.startswith("Pellet ")
     # profiles depend on which criteria are met (2**5), times the two HPO variants, not on the cases
     assert report.profiles <= 2 * 2**5
@@ -231,7 +231,7 @@ def test_discrepancy_lists_a_case_whose_facts_support_less_than_reported(tmp_pat
     )
     store = EmbeddedStore(tmp_path / "store")
     build_graph(store, folder)
-    reason(store, "hermit")
+    reason(store, "hermit", keep_results=True)
     table = to_table(store.query(find_query("discrepancies").bind({})))
     (row,) = [dict(zip(table.columns, r, strict=True)) for r in table.rows]
     assert row["caseId"] == "weaker-than-reported"

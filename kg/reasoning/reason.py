@@ -1,38 +1,66 @@
 """Classify every case in the store against the criteria and write the inferred graph.
 
-Flow: read the criterion-relevant facts of every case; check each case for contradictions (nothing
-is written if any case contradicts itself); project cases onto profiles and classify each distinct
-profile once with the OWL reasoner; assess the open-world status of each criterion, the EULAR/ACR
-score and the PNS class; replace the inferred graph in one transaction.
+Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not the corpus:
+1. for each chunk, read the criterion-relevant facts, check each case for contradictions with the
+   reasoner, and collect the chunk's canonical profiles (a few dozen in all);
+2. if any case contradicts itself, explain the first and stop: nothing has been written;
+3. classify each distinct canonical profile once with the OWL reasoner;
+4. for each chunk, read the facts again, assess the open-world status of each criterion, the
+   EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
+   (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed).
+The facts are read twice rather than kept, because a chunk's facts are cheap to read again and
+100,000 cases' facts would not fit the memory budget.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from kg.rdf.vocab import INFERRED_GRAPH, KG
+from kg.rdf.vocab import KG
 from kg.reasoning.bohan_peter import assess_bohan_peter
-from kg.reasoning.classify import classify_profiles
-from kg.reasoning.consistency import check_cases
-from kg.reasoning.engine import Reasoner, ReasonerInfo
+from kg.reasoning.classify import Classification, classify_profiles
+from kg.reasoning.consistency import find_inconsistent, raise_inconsistent
+from kg.reasoning.engine import Reasoner, ReasonerInfo, reasoner_version
 from kg.reasoning.eular import score_eular_acr
-from kg.reasoning.facts import CaseFacts, read_case_facts
+from kg.reasoning.facts import CaseFacts, case_iris, read_case_facts
 from kg.reasoning.inferred import CaseResults, case_quads, run_node, run_quads
 from kg.reasoning.pns import classify_pns
-from kg.reasoning.profiles import group_by_profile, profile_of
+from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
+from kg.reasoning.writes import InferredWriter
 from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
+
+CHUNK_SIZE = 2000  # cases whose facts are in memory at once
 
 
 @dataclass(frozen=True)
 class ReasoningReport:
-    """What a reasoning run did."""
+    """What a reasoning run did; ``results`` only when asked for (it grows with the corpus)."""
 
     reasoner: ReasonerInfo
     cases: int
     profiles: int
     results: dict[str, CaseResults]
+    seconds: dict[str, float] = field(default_factory=dict)  # by stage
+
+
+class _Stages:
+    """Seconds spent per stage, reported so a run shows where its time went."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
 def case_results(facts: CaseFacts, classification: object, is_a: object) -> CaseResults:
@@ -48,29 +76,76 @@ def case_results(facts: CaseFacts, classification: object, is_a: object) -> Case
     )  # type: ignore[arg-type]
 
 
-def reason(store: Store, reasoner: Reasoner = "hermit") -> ReasoningReport:
-    """Run the whole classification and replace the inferred graph.
+def _chunks(cases: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(cases), CHUNK_SIZE):
+        yield cases[start : start + CHUNK_SIZE]
 
+
+def reason(
+    store: Store, reasoner: Reasoner = "hermit", *, keep_results: bool = False
+) -> ReasoningReport:
+    """Run the whole classification and bring the inferred graph to its results.
+
+    :param keep_results: also return every case's results (tests; memory grows with the corpus).
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
     :raises ReasonerError: when the reasoner fails.
     """
+    stages = _Stages()
     hpo = load_hpo()
-    facts = read_case_facts(store)
-    check_cases(facts, reasoner)
-    profiles = {case: profile_of(f, hpo.is_a) for case, f in facts.items()}
-    groups = group_by_profile(profiles)
-    classified = classify_profiles(list(groups), reasoner)
+    canonical = Canonicaliser(hpo.is_a)
+    with stages("list cases"):
+        cases = case_iris(store)
+    chunks = list(_chunks(cases))
+    profiles: set[Profile] = set()
+    culprits: list[str] = []
+    last: dict[str, CaseFacts] = {}  # the last chunk's facts, kept for the second pass
+    for chunk in chunks:
+        with stages("read facts"):
+            last = read_case_facts(store, chunk)
+        with stages("consistency"):
+            culprits += find_inconsistent(last, reasoner)
+        with stages("profiles"):
+            profiles |= {canonical.canonical(profile_of(f, hpo.is_a)) for f in last.values()}
+    if culprits:
+        first = last.get(culprits[0]) or read_case_facts(store, [culprits[0]])[culprits[0]]
+        with stages("explain"):
+            raise_inconsistent(first, len(culprits), reasoner)
+    with stages("classify"):
+        classified = classify_profiles(sorted(profiles), reasoner)
     info = next(iter(classified.values())).reasoner if classified else None
-    results = {
-        case: case_results(f, classified[profiles[case]], hpo.is_a) for case, f in facts.items()
-    }
     if info is None:
-        from kg.reasoning.engine import reasoner_version
-
         info = ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0)
     run = run_node(info)
-    quads = run_quads(info, datetime.now(UTC), len(facts), len(groups))
-    for result in results.values():
-        quads.extend(case_quads(result, run))
-    store.replace_graph(INFERRED_GRAPH, quads)
-    return ReasoningReport(info, len(facts), len(groups), results)
+    writer = InferredWriter(store)
+    results: dict[str, CaseResults] = {}
+    for index, chunk in enumerate(reversed(chunks)):  # the last chunk first: its facts are read
+        if index > 0:
+            with stages("read facts"):
+                last = read_case_facts(store, chunk)
+        with stages("assess"):
+            chunk_results = _assess(last, classified, canonical, hpo.is_a)
+            new = {case: list(case_quads(r, run)) for case, r in chunk_results.items()}
+        with stages("write"):
+            writer.write_chunk(new)
+        if keep_results:
+            results.update(chunk_results)
+    with stages("write"):
+        writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
+    return ReasoningReport(info, len(cases), len(classified), results, stages.seconds)
+
+
+def _assess(
+    facts: dict[str, CaseFacts],
+    classified: dict[Profile, Classification],
+    canonical: Canonicaliser,
+    is_a: object,
+) -> dict[str, CaseResults]:
+    """Every case's results: its canonical profile's classes, then the Python assessments."""
+    return {
+        case: case_results(
+            f,
+            classified[canonical.canonical(profile_of(f, is_a))],  # type: ignore[arg-type]
+            is_a,
+        )
+        for case, f in facts.items()
+    }
