@@ -94,3 +94,18 @@ def test_hostile_oncotree_values_are_refused(value: str) -> None:
 def test_unknown_parameter_is_refused() -> None:
     with pytest.raises(QueryError, match="unknown parameter"):
         find_query("antibody-profile").bind({"cases": "x"})
+
+
+def test_one_case_forms_return_that_case_s_rows_of_the_all_cases_form(
+    built_store: EmbeddedStore,
+) -> None:
+    """Queries repeat `VALUES ?case { UNDEF }` in their subqueries for the planner's sake: binding
+    the case must fill every one, and give exactly that case's rows of the unbound query, in order."""
+    for query in load_catalogue().values():
+        if not any(p.name == "case" for p in query.parameters):
+            continue
+        assert "VALUES ?case { UNDEF }" not in query.bind({"case": FOUNDING_CASE}), query.name
+        every = run(built_store, query.name)
+        for case in sorted({row["caseId"] for row in every}):
+            expected = [row for row in every if row["caseId"] == case]
+            assert run(built_store, query.name, case=case) == expected, (query.name, case)
