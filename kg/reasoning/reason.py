@@ -8,17 +8,22 @@ Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not
 4. for each chunk, read the facts again, assess the open-world status of each criterion, the
    EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
    (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed).
-The facts are read twice rather than kept, because a chunk's facts are cheap to read again and
-100,000 cases' facts would not fit the memory budget.
+The facts of each chunk are spooled to a temporary file (pickle) between the passes: 100,000
+cases' facts would not fit the memory budget, and reading a spooled chunk is much cheaper than
+querying the store again. The reasoner checks one chunk while the next is read.
 """
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from kg.rdf.vocab import KG
 from kg.reasoning.bohan_peter import assess_bohan_peter
@@ -96,42 +101,82 @@ def reason(
     with stages("list cases"):
         cases = case_iris(store)
     chunks = list(_chunks(cases))
-    profiles: set[Profile] = set()
-    culprits: list[str] = []
-    last: dict[str, CaseFacts] = {}  # the last chunk's facts, kept for the second pass
-    for chunk in chunks:
-        with stages("read facts"):
-            last = read_case_facts(store, chunk)
-        with stages("consistency"):
-            culprits += find_inconsistent(last, reasoner)
-        with stages("profiles"):
-            profiles |= {canonical.canonical(profile_of(f, hpo.is_a)) for f in last.values()}
-    if culprits:
-        first = last.get(culprits[0]) or read_case_facts(store, [culprits[0]])[culprits[0]]
-        with stages("explain"):
-            raise_inconsistent(first, len(culprits), reasoner)
-    with stages("classify"):
-        classified = classify_profiles(sorted(profiles), reasoner)
-    info = next(iter(classified.values())).reasoner if classified else None
-    if info is None:
-        info = ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0)
-    run = run_node(info)
-    writer = InferredWriter(store)
-    results: dict[str, CaseResults] = {}
-    for index, chunk in enumerate(reversed(chunks)):  # the last chunk first: its facts are read
-        if index > 0:
-            with stages("read facts"):
-                last = read_case_facts(store, chunk)
-        with stages("assess"):
-            chunk_results = _assess(last, classified, canonical, hpo.is_a)
-            new = {case: list(case_quads(r, run)) for case, r in chunk_results.items()}
-        with stages("write"):
-            writer.write_chunk(new)
-        if keep_results:
-            results.update(chunk_results)
+    with tempfile.TemporaryDirectory(prefix="kg-reason-") as spool:
+        profiles = _check_and_spool(store, chunks, Path(spool), canonical, reasoner, stages)
+        with stages("classify"):
+            classified = classify_profiles(sorted(profiles), reasoner)
+        info = next(iter(classified.values())).reasoner if classified else None
+        if info is None:
+            info = ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0)
+        run = run_node(info)
+        writer = InferredWriter(store)
+        results: dict[str, CaseResults] = {}
+        for index in range(len(chunks)):
+            with stages("read spool"):
+                facts = _unspool(Path(spool), index)
+            with stages("assess"):
+                chunk_results = _assess(facts, classified, canonical, hpo.is_a)
+                new = {case: list(case_quads(r, run)) for case, r in chunk_results.items()}
+            with stages("write"):
+                writer.write_chunk(new)
+            if keep_results:
+                results.update(chunk_results)
     with stages("write"):
         writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
     return ReasoningReport(info, len(cases), len(classified), results, stages.seconds)
+
+
+def _check_and_spool(
+    store: Store,
+    chunks: list[list[str]],
+    spool: Path,
+    canonical: Canonicaliser,
+    reasoner: Reasoner,
+    stages: _Stages,
+) -> set[Profile]:
+    """First pass: read each chunk, spool its facts, check it; return the canonical profiles.
+
+    The reasoner checks a chunk (in its own processes) while the next chunk is read, so the
+    store's query engine and the reasoner work at the same time.
+
+    :raises Inconsistency: after every chunk is checked, for the first inconsistent case.
+    """
+    profiles: set[Profile] = set()
+    culprits: list[str] = []
+    spooled: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=1) as checker:
+        pending: Future[list[str]] | None = None
+        for index, chunk in enumerate(chunks):
+            with stages("read facts"):
+                facts = read_case_facts(store, chunk)
+            with stages("spool"):
+                _spool(spool, index, facts)
+                spooled.update(dict.fromkeys(facts, index))
+            with stages("profiles"):
+                profiles |= {
+                    canonical.canonical(profile_of(f, canonical.is_a)) for f in facts.values()
+                }
+            with stages("consistency (waiting)"):
+                culprits += pending.result() if pending else []
+            pending = checker.submit(find_inconsistent, facts, reasoner)
+        with stages("consistency (waiting)"):
+            culprits += pending.result() if pending else []
+    if culprits:
+        first = sorted(culprits)[0]
+        with stages("explain"):
+            raise_inconsistent(_unspool(spool, spooled[first])[first], len(culprits), reasoner)
+    return profiles
+
+
+def _spool(spool: Path, index: int, facts: dict[str, CaseFacts]) -> None:
+    with (spool / f"{index}.pickle").open("wb") as handle:
+        pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unspool(spool: Path, index: int) -> dict[str, CaseFacts]:
+    # the file was written by this process moments ago, in a private temporary directory
+    with (spool / f"{index}.pickle").open("rb") as handle:
+        return pickle.load(handle)  # noqa: S301
 
 
 def _assess(
