@@ -10,6 +10,7 @@ import getpass
 import hashlib
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,15 +81,25 @@ def ontology_checksum(ontology_dir: Path = ONTOLOGY_DIR) -> str:
     return digest.hexdigest()
 
 
+def _ontology_marker(ontology_dir: Path) -> Quad:
+    checksum = Literal(ontology_checksum(ontology_dir))
+    return Quad(ONTOLOGY_GRAPH, KG.sourceChecksum, checksum, ONTOLOGY_GRAPH)
+
+
+def ontology_is_current(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
+    """True when the store's ontology graph was loaded from the ontology files as they are now."""
+    marker = _ontology_marker(ontology_dir)
+    return any(q == marker for q in store.quads(ONTOLOGY_GRAPH) if q.subject == ONTOLOGY_GRAPH)
+
+
 def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
     """Replace the ontology graph (and its class-hierarchy closure) when its source files changed.
 
     :returns: True when the graph was (re)written.
     """
-    checksum = ontology_checksum(ontology_dir)
-    marker = Quad(ONTOLOGY_GRAPH, KG.sourceChecksum, Literal(checksum), ONTOLOGY_GRAPH)
-    if any(q == marker for q in store.quads(ONTOLOGY_GRAPH) if q.subject == ONTOLOGY_GRAPH):
+    if ontology_is_current(store, ontology_dir):
         return False
+    marker = _ontology_marker(ontology_dir)
     quads = load_ontology_quads(ontology_dir)
     store.replace_graphs(
         {ONTOLOGY_GRAPH: [*quads, marker], HIERARCHY_GRAPH: hierarchy_quads(quads)}
@@ -320,13 +331,51 @@ def build_graph(
 
     :raises InvalidCases: when any case or claim file is invalid (the store is left unchanged).
     """
+    recover_interrupted_load(store)
+    files, unchanged = skip_unchanged(store, case_files(cases_dir), ontology_dir)
     with tempfile.TemporaryDirectory(prefix="kg-build-") as spool:
-        prepared = prepare_files(case_files(cases_dir), Path(spool))
+        prepared = prepare_files(files, Path(spool))
         claims = claim_quads(claims_dir)
         report = write_cases(store, prepared)
+    report.unchanged = sorted([*report.unchanged, *unchanged])
     report.ontology_updated = sync_ontology(store, ontology_dir)
     report.claims_updated = write_claims(store, claims)
     return report
+
+
+def skip_unchanged(
+    store: Store, files: list[Path], ontology_dir: Path = ONTOLOGY_DIR
+) -> tuple[list[Path], list[str]]:
+    """Set aside the files the store already holds byte for byte, so a rebuild does not revalidate.
+
+    A case's id is its file's stem (rule `id-matches-file`), and its graph records the SHA-256 of
+    the file it was loaded from. A file with the same bytes was valid against the same ontology
+    when it was loaded, so it is skipped while the ontology is unchanged too; when the ontology
+    changed, every file is validated again (terms may have gone). Files sharing a stem
+    (``a.yaml``, ``a.yml``) are never skipped, so the batch's repeated-id check sees them.
+    `kg validate` still checks every file.
+
+    :returns: the files to validate, and the ids of the cases skipped as unchanged.
+    """
+    if not ontology_is_current(store, ontology_dir):
+        return files, []
+    stored = stored_checksums(store)
+    stems = Counter(path.stem for path in files)
+    todo, unchanged = [], []
+    for path in files:
+        recorded = stored.get(path.stem)
+        if recorded and stems[path.stem] == 1 and recorded == _file_checksum(path):
+            unchanged.append(path.stem)
+        else:
+            todo.append(path)
+    return todo, unchanged
+
+
+def _file_checksum(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # validation reports the unreadable file
 
 
 def claim_quads(claims_dir: Path = CLAIMS_DIR) -> list[Quad]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
+import kg.prepare
 from kg.build import InvalidCases, build_graph, case_files
 from kg.cases import add_cases
-from kg.curation.validate import validate_file
-from kg.paths import CASES_DIR
+from kg.curation.validate import ValidationResult, validate_file
+from kg.paths import CASES_DIR, ONTOLOGY_DIR
 from kg.prepare import prepare_files
 from kg.rdf.vocab import BUILD_GRAPH, CASE_BASE, KG, ONTOLOGY_GRAPH, XSD, case_graph
 from kg.store import EmbeddedStore
@@ -149,3 +151,33 @@ def test_prepared_cases_read_back_from_the_spool_as_converted(tmp_path: Path) ->
     assert result.quads and sorted(map(str, prepared.load_quads())) == sorted(
         map(str, result.quads)
     )
+
+
+def test_a_rebuild_validates_only_changed_files_while_the_ontology_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy_cases(tmp_path)
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, folder)
+    changed = folder / "copy-of-founding.yaml"
+    changed.write_text(changed.read_text("utf-8").replace("age: 43", "age: 44"), "utf-8")
+    validated: list[str] = []
+    real = kg.prepare.validate_file
+
+    def counting(path: Path) -> ValidationResult:
+        validated.append(path.stem)
+        return real(path)
+
+    monkeypatch.setattr(kg.prepare, "validate_file", counting)
+    report = build_graph(store, folder)
+    assert validated == ["copy-of-founding"] and report.replaced == ["copy-of-founding"]
+    others = sorted(p.stem for p in case_files(folder) if p.stem != "copy-of-founding")
+    assert sorted(report.unchanged) == others
+    # A changed ontology may have dropped a term a stored case uses: every file is checked again.
+    ontology = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY_DIR, ontology)
+    with (ontology / "kg-edit.ttl").open("a", encoding="utf-8") as handle:
+        handle.write("\n# an edit\n")
+    validated.clear()
+    build_graph(store, folder, ontology_dir=ontology)
+    assert sorted(validated) == sorted(p.stem for p in case_files(folder))
