@@ -1,21 +1,21 @@
 """Classify every case in the store against the criteria and write the inferred graph.
 
 Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not the corpus:
-1. for each chunk, read the criterion-relevant facts, check each case for contradictions with the
-   reasoner, and collect the chunk's canonical profiles (a few dozen in all);
+1. read the criterion-relevant facts of every case into a spool, by chunk; for each chunk, check
+   each case for contradictions with the reasoner and collect its canonical profiles;
 2. if any case contradicts itself, explain the first and stop: nothing has been written;
 3. classify each distinct canonical profile once with the OWL reasoner;
-4. for each chunk, read the facts again, assess the open-world status of each criterion, the
-   EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
+4. for each chunk, build its facts from the spool again, assess the open-world status of each
+   criterion, the EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
    (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed).
-The facts of each chunk are spooled to a temporary file (pickle) between the passes: 100,000
-cases' facts would not fit the memory budget, and reading a spooled chunk is much cheaper than
-querying the store again. The reasoner checks one chunk while the next is read.
+The fact queries run once over the whole store and their rows are spooled to temporary files by
+chunk (:func:`~kg.reasoning.facts.spool_case_facts`): 100,000 cases' facts would not fit the memory
+budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5. The
+reasoner checks one chunk while the next chunk's facts are built.
 """
 
 from __future__ import annotations
 
-import pickle
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,7 +31,7 @@ from kg.reasoning.classify import Classification, classify_profiles
 from kg.reasoning.consistency import find_inconsistent, raise_inconsistent
 from kg.reasoning.engine import Reasoner, ReasonerInfo, reasoner_version
 from kg.reasoning.eular import score_eular_acr
-from kg.reasoning.facts import CaseFacts, case_iris, read_case_facts
+from kg.reasoning.facts import CaseFacts, case_iris, spool_case_facts, spooled_facts
 from kg.reasoning.inferred import CaseResults, case_quads, run_node, run_quads
 from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
@@ -113,7 +113,7 @@ def reason(
         results: dict[str, CaseResults] = {}
         for index in range(len(chunks)):
             with stages("read spool"):
-                facts = _unspool(Path(spool), index)
+                facts = spooled_facts(Path(spool), index)
             with stages("assess"):
                 chunk_results = _assess(facts, classified, canonical, hpo.is_a)
                 new = {case: list(case_quads(r, run)) for case, r in chunk_results.items()}
@@ -134,7 +134,7 @@ def _check_and_spool(
     reasoner: Reasoner,
     stages: _Stages,
 ) -> set[Profile]:
-    """First pass: read each chunk, spool its facts, check it; return the canonical profiles.
+    """First pass: spool every chunk's facts, check each chunk; return the canonical profiles.
 
     The reasoner checks a chunk (in its own processes) while the next chunk is read, so the
     store's query engine and the reasoner work at the same time.
@@ -144,13 +144,13 @@ def _check_and_spool(
     profiles: set[Profile] = set()
     culprits: list[str] = []
     spooled: dict[str, int] = {}
+    with stages("read facts"):
+        spool_case_facts(store, chunks, spool)
     with ThreadPoolExecutor(max_workers=1) as checker:
         pending: Future[list[str]] | None = None
-        for index, chunk in enumerate(chunks):
-            with stages("read facts"):
-                facts = read_case_facts(store, chunk)
-            with stages("spool"):
-                _spool(spool, index, facts)
+        for index in range(len(chunks)):
+            with stages("read spool"):
+                facts = spooled_facts(spool, index)
                 spooled.update(dict.fromkeys(facts, index))
             with stages("profiles"):
                 profiles |= {
@@ -164,19 +164,8 @@ def _check_and_spool(
     if culprits:
         first = sorted(culprits)[0]
         with stages("explain"):
-            raise_inconsistent(_unspool(spool, spooled[first])[first], len(culprits), reasoner)
+            raise_inconsistent(spooled_facts(spool, spooled[first])[first], len(culprits), reasoner)
     return profiles
-
-
-def _spool(spool: Path, index: int, facts: dict[str, CaseFacts]) -> None:
-    with (spool / f"{index}.pickle").open("wb") as handle:
-        pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _unspool(spool: Path, index: int) -> dict[str, CaseFacts]:
-    # the file was written by this process moments ago, in a private temporary directory
-    with (spool / f"{index}.pickle").open("rb") as handle:
-        return pickle.load(handle)  # noqa: S301
 
 
 def _assess(

@@ -25,7 +25,7 @@ from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.store.base import Store
 
 WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
-LOOKUP_CASES = 500  # cases bound per query that reads a chunk's old quads
+LOOKUP_CASES = 250  # cases bound per query (larger VALUES blocks make Oxigraph scan every case)
 
 _PREFIX = "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
 # Every quad case_quads writes: the case's classes, its assessments, their contributions. Three
