@@ -36,6 +36,7 @@ class PhaseRun:
     max_process_rss_mb: float
     result: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    cpu_seconds: float = 0.0  # user + system, the phase and the workers it waited for
 
     @property
     def ok(self) -> bool:
@@ -117,4 +118,5 @@ def run_phase(
         result = json.loads(result_path.read_text())
     result_path.unlink(missing_ok=True)
     max_rss = rusage.ru_maxrss / 1024 if rusage else 0.0
-    return PhaseRun(name, status, wall, max(peak / 1024, max_rss), max_rss, result, error)
+    cpu = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    return PhaseRun(name, status, wall, max(peak / 1024, max_rss), max_rss, result, error, cpu)
