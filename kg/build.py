@@ -253,8 +253,12 @@ def recover_interrupted_load(store: Store) -> int:
 
     :returns: the number of case graphs dropped (0 when no load was interrupted).
     """
-    marker = f"ASK {{ GRAPH <{BUILD_GRAPH.value}> {{ ?s <{KG.bulkLoadStartedAt.value}> ?t }} }}"
-    if not bool(store.query(marker)):
+    # A SELECT, not ASK: Virtuoso answers ASK about an absent graph with an empty result set.
+    marker = (
+        f"SELECT ?t WHERE {{ GRAPH <{BUILD_GRAPH.value}> "
+        f"{{ ?s <{KG.bulkLoadStartedAt.value}> ?t }} }} LIMIT 1"
+    )
+    if not any(True for _ in store.query(marker)):  # type: ignore[union-attr]
         return 0
     cases = [g for g in store.graphs() if g.value.startswith(CASE_BASE)]
     for graph in cases:
