@@ -274,15 +274,16 @@ def find_inconsistent(facts: dict[str, CaseFacts], reasoner: Reasoner) -> list[s
     batch is split in halves, which run at once too, until each culprit is alone.
     """
     tbox = tbox_triples(skip=SKIPPED_MODULES)
-    candidates = {case: conflict_triples(f) for case, f in sorted(facts.items())}
-    candidates = {case: abox for case, abox in candidates.items() if abox}
+    # Only which cases have candidate facts is kept; a batch's triples are built when it is
+    # checked, so a chunk's conflict ABox (pyoxigraph triples) is never held whole.
+    names = [case for case, f in sorted(facts.items()) if _has_candidates(f)]
     culprits: list[str] = []
-    names = list(candidates)
     size = BATCH_SIZES[reasoner]
     pending = [names[i : i + size] for i in range(0, len(names), size)]
 
     def consistent(batch: list[str]) -> bool:
-        return _is_consistent(tbox, [t for case in batch for t in candidates[case]], reasoner)
+        abox = [t for case in batch for t in conflict_triples(facts[case])]
+        return _is_consistent(tbox, abox, reasoner)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         while pending:
@@ -296,6 +297,18 @@ def find_inconsistent(facts: dict[str, CaseFacts], reasoner: Reasoner) -> list[s
                     middle = len(batch) // 2
                     pending += [batch[:middle], batch[middle:]]
     return sorted(culprits)
+
+
+def _has_candidates(facts: CaseFacts) -> bool:
+    """Whether a case has any fact that could conflict (without building the triples)."""
+    return any(True for _ in _group_sources(facts))
+
+
+def _group_sources(facts: CaseFacts) -> Iterator[ConflictGroup]:
+    yield from _exclusion_groups(_n(facts.case), facts)
+    yield from _antibody_groups(facts)
+    yield from _undone_investigation_groups(facts)
+    yield from _birth_groups(facts)
 
 
 def explain(facts: CaseFacts, reasoner: Reasoner) -> str:

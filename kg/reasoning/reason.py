@@ -39,7 +39,8 @@ from kg.reasoning.writes import InferredWriter
 from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
 
-CHUNK_SIZE = 2000  # cases whose facts are in memory at once
+CHUNK_SIZE = 1000  # cases whose facts are in memory at once (two chunks while one is checked)
+WRITE_CASES = 250  # cases assessed and written at a time: their quads are all held until written
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,16 @@ def reason(
         for index in range(len(chunks)):
             with stages("read spool"):
                 facts = spooled_facts(Path(spool), index)
-            with stages("assess"):
-                chunk_results = _assess(facts, classified, canonical, hpo.is_a)
-                new = {case: list(case_quads(r, run)) for case, r in chunk_results.items()}
-            with stages("write"):
-                writer.write_chunk(new)
-            if keep_results:
-                results.update(chunk_results)
+            names = sorted(facts)
+            for start in range(0, len(names), WRITE_CASES):
+                part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
+                with stages("assess"):
+                    part_results = _assess(part, classified, canonical, hpo.is_a)
+                    new = {case: list(case_quads(r, run)) for case, r in part_results.items()}
+                with stages("write"):
+                    writer.write_chunk(new)
+                if keep_results:
+                    results.update(part_results)
     with stages("write"):
         writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
     return ReasoningReport(info, len(cases), len(classified), results, stages.seconds)
