@@ -159,22 +159,9 @@ def reason(args: Result) -> Result:
     import kg.reasoning.reason as module
     from kg.store import EmbeddedStore
 
-    timings = Timings()
-    timings.instrument(
-        module,
-        (
-            "read_case_facts",
-            "check_cases",
-            "profile_of",
-            "group_by_profile",
-            "classify_profiles",
-            "case_results",
-            "case_quads",
-        ),
-    )
     store = EmbeddedStore(Path(args["store"]))
     started = time.perf_counter()
-    report = module.reason(TimedStore(store, timings), args["reasoner"])  # type: ignore[arg-type]
+    report = module.reason(store, args["reasoner"])
     seconds = time.perf_counter() - started
     store.close()
     return {
@@ -182,7 +169,7 @@ def reason(args: Result) -> Result:
         "cases": report.cases,
         "profiles": report.profiles,
         "reasoner": report.reasoner.version,
-        "stages": timings.as_dict(),
+        "stages": {name: {"seconds": round(s, 4)} for name, s in report.seconds.items()},
     }
 
 

@@ -50,7 +50,7 @@ def test_generated_cases_validate_and_are_reproducible(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One benchmark run at 100 cases, with short limits, keeping its store."""
-    from benchmarks.run import benchmark_size
+    from benchmarks.run import PHASE_GROUPS, benchmark_size
 
     work = tmp_path_factory.mktemp("benchmark")
     options = argparse.Namespace(
@@ -69,6 +69,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         keep=True,
         drop_caches=False,
         log=work / "benchmark.log",
+        phases=list(PHASE_GROUPS),
     )
     result = benchmark_size(SIZE, options)
     result["work"] = work / f"n{SIZE}"
