@@ -278,8 +278,8 @@ BUILD_TEXT = (
     "checksums with the store; *store writes* is the time spent in the store's write methods (the "
     "bulk load of the spool, the ontology, the claims), compared with raw "
     "`pyoxigraph.Store.bulk_load` of the same N-Quads into an empty store. *CPU time* is user + "
-    "system time of the build and its workers (up to twice the wall time on two cores; less "
-    "means the cores were shared). Sizes measured before "
+    "system time of the whole build phase: the build, its workers, and the N-Quads dump made "
+    "afterwards for the load floor. Sizes measured before "
     "the spool existed show validation and conversion separately in their JSON files."
 )
 BUILD_HEAD = ["cases", "build", "CPU time", "cases/s", "peak RSS", "validate + convert",
