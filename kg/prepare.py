@@ -9,14 +9,12 @@ and the checksum. The spool is what the store then loads, in bulk when the store
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from pyoxigraph import Quad, RdfFormat, parse, serialize
 
@@ -147,34 +145,3 @@ def _collect(
 def spool_files(prepared: list[PreparedCase]) -> list[Path]:
     """Return the distinct spool files of a batch, in order."""
     return list(dict.fromkeys(p.spool.file for p in prepared if p.spool is not None))
-
-
-class ConcatenatedFiles(io.RawIOBase):
-    """Read several files as one stream, so one bulk load takes every spool file of a build."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        super().__init__()
-        self._paths: Iterator[Path] = iter(paths)
-        self._current: BinaryIO | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while True:
-            if self._current is None:
-                path = next(self._paths, None)
-                if path is None:
-                    return 0
-                self._current = path.open("rb")
-            count = self._current.readinto(buffer)
-            if count:
-                return count
-            self._current.close()
-            self._current = None
-
-    def close(self) -> None:
-        if self._current is not None:
-            self._current.close()
-            self._current = None
-        super().close()

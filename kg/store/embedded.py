@@ -6,11 +6,11 @@ import gzip
 import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
 from kg.errors import QueryError, StoreError
-from kg.prepare import ConcatenatedFiles
 from kg.store.base import QueryResult
 
 
@@ -49,6 +49,37 @@ def replace_graphs_update(graphs: dict[NamedNode, list[Quad]]) -> str:
             f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}"
         )
     return " ;\n".join(parts)
+
+
+class ConcatenatedFiles(io.RawIOBase):
+    """Read several files as one stream, so one bulk load takes every spool file of a build."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        super().__init__()
+        self._paths: Iterator[Path] = iter(paths)
+        self._current: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while True:
+            if self._current is None:
+                path = next(self._paths, None)
+                if path is None:
+                    return 0
+                self._current = path.open("rb")
+            count = self._current.readinto(buffer)
+            if count:
+                return count
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        super().close()
 
 
 class EmbeddedStore:
