@@ -233,9 +233,9 @@ def bulk_write(
     holding no case.
     """
     spools = spool_files(plan.pending)
-    provenance = spools[0].parent / "provenance.nq" if spools else None
-    if provenance is None:
+    if not spools:
         return
+    provenance = spools[0].parent / "provenance.nq"
     quads = [q for item in plan.pending for q in provenance_quads(item, plan.when)]
     provenance.write_bytes(serialize(quads, format=RdfFormat.N_QUADS))
     started = Literal(plan.when.isoformat(timespec="seconds"), datatype=XSD.dateTime)
@@ -276,13 +276,15 @@ def write_cases(
 ) -> BuildReport:
     """Write valid cases, skipping those whose file is unchanged; an invalid batch writes nothing.
 
+    The caller undoes an interrupted bulk load first (:func:`recover_interrupted_load`), as
+    :func:`build_graph` does before it looks for unchanged files.
+
     :param store: where to write.
     :param items: prepared files; any error aborts before writing.
     :param replace: allow replacing a stored case whose file changed.
     :param on_written: called with each case id once it is committed.
     :raises InvalidCases: when any file has an error, or a changed case may not be replaced.
     """
-    recover_interrupted_load(store)
     plan = plan_writes(store, items, replace=replace)
     apply_plan(store, plan, on_written)
     return plan.report
