@@ -168,6 +168,7 @@ def reason(args: Result) -> Result:
         "seconds": seconds,
         "cases": report.cases,
         "profiles": report.profiles,
+        "patterns": report.patterns,
         "reasoner": report.reasoner.version,
         "stages": {name: {"seconds": round(s, 4)} for name, s in report.seconds.items()},
     }

@@ -312,16 +312,18 @@ def _build(results: list[dict[str, Any]]) -> str:
 
 REASON_TEXT = (
     "## Reasoning: criteria classification of all cases\n\n`kg reason` end to end: read the "
-    "facts (one query per kind over the store, spooled by chunk of cases), check every case for "
-    "contradictions with the reasoner, classify each distinct canonical profile with the "
-    "reasoner, assess the open-world status, EULAR/ACR and PNS, and bring the inferred graph to "
-    "the results. The consistency check of one chunk runs while the next chunk's facts are read, "
-    "so *consistency* is the time spent waiting for it after reading (the part not overlapped). "
+    "facts (one query per kind over the store, spooled by chunk of cases), check the cases for "
+    "contradictions with the reasoner (each distinct conflict pattern once; *patterns* counts "
+    "them), classify each distinct canonical profile with the reasoner, assess the open-world "
+    "status, EULAR/ACR and PNS, and bring the inferred graph to the results. Runs before the "
+    "pattern check checked each chunk's cases while the next chunk was read, and their "
+    "*consistency* is the time spent waiting for it (the part not overlapped). "
     "Peak RSS includes the Java reasoner processes. The SPARQL formulation is the "
     "`bohan-peter-sparql` query over all cases; *agreement* counts cases whose reasoner class "
     "(the last reasoner run) equals the SPARQL one."
 )
-REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "facts read", "consistency",
+REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns", "facts read",
+               "consistency",
                "classify", "assess + write", "peak RSS", "SPARQL formulation (warm / cold)",
                "agreement"]  # fmt: skip
 
@@ -344,7 +346,7 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
                 status = f"{run.get('status')} after {fmt_seconds(run.get('wall_seconds'))}"
                 rows.append(
                     _row(
-                        f"{r['size']:,}", name, status, *[""] * 6, _mb(run), formulation, agreement
+                        f"{r['size']:,}", name, status, *[""] * 7, _mb(run), formulation, agreement
                     )
                 )
                 continue
@@ -352,7 +354,9 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
             rows.append(_row(
                 f"{r['size']:,}", res["reasoner"], fmt_seconds(res["seconds"]),
                 fmt_seconds(res["seconds"] / max(res["cases"], 1)), f"{res['profiles']:,}",
-                _stage(st, *FACT_STAGES), _stage(st, "check_cases", "consistency (waiting)"),
+                f"{res['patterns']:,}" if "patterns" in res else "–",
+                _stage(st, *FACT_STAGES),
+                _stage(st, "check_cases", "consistency (waiting)", "consistency"),
                 _stage(st, "classify_profiles", "classify"),
                 _stage(st, "case_results", "case_quads", "store.replace_graph", "assess", "write"),
                 _mb(run),

@@ -44,8 +44,9 @@ def reason_command(
         errors.print(f"inconsistent: {error}", markup=False, highlight=False)
         raise typer.Exit(1) from None
     console.print(
-        f"{report.cases} case(s), {report.profiles} distinct profile(s) classified by "
-        f"{report.reasoner.version}; inferences written to the inferred graph."
+        f"{report.cases} case(s), {report.patterns} distinct conflict pattern(s) checked and "
+        f"{report.profiles} distinct profile(s) classified by {report.reasoner.version}; "
+        "inferences written to the inferred graph."
     )
     target.close()
 

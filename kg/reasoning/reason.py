@@ -1,8 +1,9 @@
 """Classify every case in the store against the criteria and write the inferred graph.
 
 Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not the corpus:
-1. read the criterion-relevant facts of every case into a spool, by chunk; for each chunk, check
-   each case for contradictions with the reasoner and collect its canonical profiles;
+1. read the criterion-relevant facts of every case into a spool, by chunk; from each chunk collect
+   the canonical profiles and the conflict patterns, then check every distinct pattern of the
+   corpus for contradictions with the reasoner;
 2. if any case contradicts itself, explain the first and stop: nothing has been written;
 3. classify each distinct canonical profile once with the OWL reasoner;
 4. for each chunk, build its facts from the spool again, assess the open-world status of each
@@ -10,8 +11,7 @@ Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not
    (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed).
 The fact queries run once over the whole store and their rows are spooled to temporary files by
 chunk (:func:`~kg.reasoning.facts.spool_case_facts`): 100,000 cases' facts would not fit the memory
-budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5. The
-reasoner checks one chunk while the next chunk's facts are built.
+budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,13 @@ from pathlib import Path
 from kg.rdf.vocab import KG
 from kg.reasoning.bohan_peter import assess_bohan_peter
 from kg.reasoning.classify import Classification, classify_profiles
-from kg.reasoning.consistency import find_inconsistent, raise_inconsistent
+from kg.reasoning.consistency import (
+    Pattern,
+    conflict_patterns,
+    failing_patterns,
+    inconsistent_cases,
+    raise_inconsistent,
+)
 from kg.reasoning.engine import Reasoner, ReasonerInfo, reasoner_version
 from kg.reasoning.eular import score_eular_acr
 from kg.reasoning.facts import CaseFacts, case_iris, spool_case_facts, spooled_facts
@@ -52,6 +57,7 @@ class ReasoningReport:
     profiles: int
     results: dict[str, CaseResults]
     seconds: dict[str, float] = field(default_factory=dict)  # by stage
+    patterns: int = 0  # distinct conflict patterns checked for consistency
 
 
 class _Stages:
@@ -103,7 +109,9 @@ def reason(
         cases = case_iris(store)
     chunks = list(_chunks(cases))
     with tempfile.TemporaryDirectory(prefix="kg-reason-") as spool:
-        profiles = _check_and_spool(store, chunks, Path(spool), canonical, reasoner, stages)
+        profiles, patterns = _check_and_spool(
+            store, chunks, Path(spool), canonical, reasoner, stages
+        )
         with stages("classify"):
             classified = classify_profiles(sorted(profiles), reasoner)
         info = next(iter(classified.values())).reasoner if classified else None
@@ -127,7 +135,9 @@ def reason(
                     results.update(part_results)
     with stages("write"):
         writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
-    return ReasoningReport(info, len(cases), len(classified), results, stages.seconds)
+    return ReasoningReport(
+        info, len(cases), len(classified), results, stages.seconds, len(patterns)
+    )
 
 
 def _check_and_spool(
@@ -137,39 +147,51 @@ def _check_and_spool(
     canonical: Canonicaliser,
     reasoner: Reasoner,
     stages: _Stages,
-) -> set[Profile]:
-    """First pass: spool every chunk's facts, check each chunk; return the canonical profiles.
+) -> tuple[set[Profile], set[Pattern]]:
+    """First pass: spool every chunk's facts and check the corpus for contradictions.
 
-    The reasoner checks a chunk (in its own processes) while the next chunk is read, so the
-    store's query engine and the reasoner work at the same time.
+    Each chunk's conflict patterns are collected, and every distinct pattern of the corpus is
+    checked once by the reasoner (:mod:`kg.reasoning.consistency`).
 
-    :raises Inconsistency: after every chunk is checked, for the first inconsistent case.
+    :returns: the canonical profiles and the conflict patterns checked.
+    :raises Inconsistency: for the first inconsistent case, with how many others there are.
     """
     profiles: set[Profile] = set()
-    culprits: list[str] = []
-    spooled: dict[str, int] = {}
+    patterns: set[Pattern] = set()
     with stages("read facts"):
         spool_case_facts(store, chunks, spool)
-    with ThreadPoolExecutor(max_workers=1) as checker:
-        pending: Future[list[str]] | None = None
-        for index in range(len(chunks)):
-            with stages("read spool"):
-                facts = spooled_facts(spool, index)
-                spooled.update(dict.fromkeys(facts, index))
-            with stages("profiles"):
-                profiles |= {
-                    canonical.canonical(profile_of(f, canonical.is_a)) for f in facts.values()
-                }
-            with stages("consistency (waiting)"):
-                culprits += pending.result() if pending else []
-            pending = checker.submit(find_inconsistent, facts, reasoner)
-        with stages("consistency (waiting)"):
-            culprits += pending.result() if pending else []
-    if culprits:
-        first = sorted(culprits)[0]
+    for index in range(len(chunks)):
+        with stages("read spool"):
+            facts = spooled_facts(spool, index)
+        with stages("profiles"):
+            profiles |= {canonical.canonical(profile_of(f, canonical.is_a)) for f in facts.values()}
+        with stages("consistency"):
+            patterns |= {p for f in facts.values() for p in conflict_patterns(f)}
+    with stages("consistency"):
+        failing = failing_patterns(patterns, reasoner)
+    if failing:
         with stages("explain"):
-            raise_inconsistent(spooled_facts(spool, spooled[first])[first], len(culprits), reasoner)
-    return profiles
+            _raise_first_inconsistent(spool, len(chunks), failing, reasoner)
+    return profiles, patterns
+
+
+def _raise_first_inconsistent(
+    spool: Path, chunks: int, failing: set[Pattern], reasoner: Reasoner
+) -> None:
+    """Find the cases holding a failing pattern and raise for the first, explained.
+
+    :raises Inconsistency: always.
+    """
+    first: CaseFacts | None = None
+    culprits = 0
+    for index in range(chunks):
+        facts = spooled_facts(spool, index)
+        found = inconsistent_cases(facts, failing)
+        culprits += len(found)
+        if found and (first is None or found[0] < first.case):
+            first = facts[found[0]]
+    assert first is not None, "a failing pattern belongs to some case"
+    raise_inconsistent(first, culprits, reasoner)
 
 
 def _assess(
