@@ -19,11 +19,12 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from kg.timing import StageTimer
 
 Result = dict[str, Any]
 RESULT_PATH: Path | None = None
@@ -32,29 +33,15 @@ STORE_WRITES = (
 )  # fmt: skip
 
 
-class Timings:
-    """Accumulated seconds and call counts per named stage."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.calls: dict[str, int] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Time a block under a stage name (nested stages are counted in both)."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-            self.calls[name] = self.calls.get(name, 0) + 1
+class Timings(StageTimer):
+    """The project's stage timer, able to wrap functions and report its stages as JSON."""
 
     def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         """Return ``function`` timed under ``name``."""
 
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            with self.stage(name):
+            with self(name):
                 return function(*args, **kwargs)
 
         return timed

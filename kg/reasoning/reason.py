@@ -17,9 +17,7 @@ budget, and querying the store per chunk costs nearly a full read each time in O
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +41,7 @@ from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
 from kg.reasoning.writes import InferredWriter
 from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
+from kg.timing import StageTimer
 
 CHUNK_SIZE = 1000  # cases whose facts are in memory at once (two chunks while one is checked)
 WRITE_CASES = 250  # cases assessed and written at a time: their quads are all held until written
@@ -58,21 +57,6 @@ class ReasoningReport:
     results: dict[str, CaseResults]
     seconds: dict[str, float] = field(default_factory=dict)  # by stage
     patterns: int = 0  # distinct conflict patterns checked for consistency
-
-
-class _Stages:
-    """Seconds spent per stage, reported so a run shows where its time went."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
 def case_results(facts: CaseFacts, classification: object, is_a: object) -> CaseResults:
@@ -102,7 +86,7 @@ def reason(
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
     :raises ReasonerError: when the reasoner fails.
     """
-    stages = _Stages()
+    stages = StageTimer()
     hpo = load_hpo()
     canonical = Canonicaliser(hpo.is_a)
     with stages("list cases"):
@@ -146,7 +130,7 @@ def _check_and_spool(
     spool: Path,
     canonical: Canonicaliser,
     reasoner: Reasoner,
-    stages: _Stages,
+    stages: StageTimer,
 ) -> tuple[set[Profile], set[Pattern]]:
     """First pass: spool every chunk's facts and check the corpus for contradictions.
 
