@@ -59,37 +59,18 @@ def test_query_json_is_sparql_results_json(store_dir: Path) -> None:
     assert tif1["result"] == {"type": "literal", "value": "positive"}
 
 
-def test_query_csv_and_tsv(store_dir: Path) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "query",
-            "tumour-dm-associations",
-            "-p",
-            "tumour=LMS",
-            "-f",
-            "csv",
-            "--store",
-            str(store_dir),
-        ],
-    )
+def _tumour_query(store_dir: Path, output_format: str) -> str:
+    """Run tumour-dm-associations for leiomyosarcoma in a format; return its output."""
+    args = ["query", "tumour-dm-associations", "-p", "tumour=LMS", "-f", output_format]
+    result = runner.invoke(app, [*args, "--store", str(store_dir)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    return result.stdout
+
+
+def test_query_csv_and_tsv(store_dir: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(_tumour_query(store_dir, "csv"))))
     assert [(r["code"], r["cases"]) for r in rows] == [("LMS", "1")]
-    tsv = runner.invoke(
-        app,
-        [
-            "query",
-            "tumour-dm-associations",
-            "-p",
-            "tumour=LMS",
-            "-f",
-            "tsv",
-            "--store",
-            str(store_dir),
-        ],
-    )
-    assert tsv.exit_code == 0 and "?code" in tsv.stdout.splitlines()[0]
+    assert "?code" in _tumour_query(store_dir, "tsv").splitlines()[0]
 
 
 def test_query_file(store_dir: Path, tmp_path: Path) -> None:
