@@ -8,6 +8,7 @@ from which file with which checksum, and likely duplicates are reported for revi
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from kg.curation.duplicates import CaseProfile, LikelyDuplicate, find_likely_dup
 from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import CaseFileError, StoreError
 from kg.issues import Issue, Severity, display_path
-from kg.prepare import PreparedCase
+from kg.prepare import PreparedCase, prepare_files
 from kg.rdf.vocab import case_graph
 from kg.store.base import QueryResult, Store
 
@@ -110,6 +111,26 @@ def validate_paths(
     for issue in repeated_ids([PreparedCase.from_result(r) for r in results if r.case]):
         next(r for r in results if display_path(r.path) == issue.path).issues.append(issue)
     return results
+
+
+def check_paths(files: list[Path], progress: ProgressSink | None = None) -> list[PreparedCase]:
+    """Validate files as a build does, on every core, keeping only what a report needs.
+
+    Unlike :func:`validate_paths` nothing stays in memory but each file's issues (the converted
+    quads go to a spool that is removed), so a folder of any size can be checked.
+
+    :param files: the case files.
+    :param progress: told about each file validated.
+    :returns: one result per file, in order; batch problems are added to the file they are about.
+    """
+    sink = progress or _Silent()
+    sink.start("validate", len(files))
+    with tempfile.TemporaryDirectory(prefix="kg-validate-") as spool:
+        prepared = prepare_files(files, Path(spool), lambda _: sink.advance("validate"))
+    by_path = {display_path(item.path): item for item in prepared}
+    for issue in repeated_ids([item for item in prepared if item.case_id]):
+        by_path[issue.path].issues.append(issue)
+    return prepared
 
 
 def add_cases(

@@ -105,7 +105,7 @@ def validate_command(paths: Paths, fmt: IssueFormat = "text") -> None:
     with exit_codes():
         files = cases.expand_paths(paths)
         with progress_bars() as bars:
-            checked = cases.validate_paths(files, bars)
+            checked = cases.check_paths(files, bars)
     issues = sorted(issue for result in checked for issue in result.issues)
     if fmt == "json":
         sys.stdout.write(json.dumps([asdict(issue) for issue in issues], indent=1) + "\n")

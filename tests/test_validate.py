@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
+from kg import prepare
 from kg.build import InvalidCases
-from kg.cases import add_cases, validate_paths
+from kg.cases import add_cases, check_paths, validate_paths
 from kg.curation import controlled
 from kg.curation.case_file import CaseFile
 from kg.curation.shapes import find_violations, locate, shape_rules
@@ -103,6 +104,25 @@ def test_bad_file_is_refused_by_add_and_leaves_the_store_as_it_was(
 def test_every_real_case_validates_clean_as_one_batch() -> None:
     checked = validate_paths(sorted(CASES_DIR.glob("*.yaml")))
     assert [str(issue) for result in checked for issue in result.issues] == []
+
+
+def test_checking_a_folder_on_both_cores_reports_what_one_core_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every invalid file, the valid short case and a second file with its id (a batch problem)
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(SHORT_CASE.read_text(encoding="utf-8"), encoding="utf-8")
+    files = [*INVALID, SHORT_CASE, twin]
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_FILES", 4)  # use the worker pool with few files
+    monkeypatch.setattr(prepare, "CHUNK_FILES", 8)
+
+    def found(results: list[Any]) -> list[tuple[str, str, int | None, bool]]:
+        return [(i.path, i.rule, i.line, r.ok) for r in results for i in r.issues]
+
+    parallel = found(check_paths(files))
+    assert parallel == found(validate_paths(files))
+    assert (display_path(twin), "repeated-case-id", 3, False) in parallel  # its id line
+    assert len({path for path, *_ in parallel}) == len(INVALID) + 1  # the twin, not the original
 
 
 def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
