@@ -83,6 +83,7 @@ class CaseFacts:
         return frozenset(f.term for f in self.findings if f.excluded)
 
 
+@cache  # a corpus repeats a few thousand terms across millions of rows
 def curie(iri: str) -> str:
     """Return the CURIE of an OBO PURL, or the IRI itself.
 

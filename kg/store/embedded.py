@@ -125,6 +125,14 @@ class EmbeddedStore:
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
 
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        """Add quads in one transaction (all or none), without writing and parsing SPARQL text.
+
+        Reasoning's first run inserts its whole inferred graph this way, batch by batch; remote
+        stores have no such method and get ``INSERT DATA`` updates instead.
+        """
+        self._store.extend(quads)
+
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         return iter(self._store.quads_for_pattern(None, None, None, graph))
 

@@ -1,0 +1,117 @@
+"""The inferred graph's writer: its shortcuts for a first run must not change what it writes.
+
+A first run skips the old-quad lookups and inserts through the embedded store's ``add_quads``;
+a store without it (a SPARQL server) gets ``INSERT DATA``; a batch that deletes anything stays one
+SPARQL update, so a crash leaves each case with its old or its new results. No reasoner needed:
+the quads are made up, shaped like the ones ``case_quads`` writes.
+"""
+
+from __future__ import annotations
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF
+from kg.reasoning.writes import InferredWriter
+from kg.store import EmbeddedStore
+from kg.store.base import QueryResult
+
+RUN = NamedNode(f"{BASE}inferred/run/hermit")
+
+
+def case_iri(n: int) -> str:
+    return f"{BASE}case/c-{n:03d}"
+
+
+def results(case: str, label: str) -> list[Quad]:
+    """A case's class and one assessment, whose class label marks which run wrote it."""
+    node = NamedNode(f"{case}/assessment/pns-2004")
+    return [
+        Quad(NamedNode(case), RDF.type, KG.BPPossibleDermatomyositis, INFERRED_GRAPH),
+        Quad(node, RDF.type, KG.PnsAssessment, INFERRED_GRAPH),
+        Quad(node, KG.assessedCase, NamedNode(case), INFERRED_GRAPH),
+        Quad(node, KG.pnsClass, Literal(label), INFERRED_GRAPH),
+    ]
+
+
+class SparqlOnly:
+    """An embedded store seen as a SPARQL server sees it: queries and updates only, recorded."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+        self.updates: list[str] = []
+
+    def query(self, sparql: str) -> QueryResult:
+        return self.store.query(sparql)
+
+    def update(self, sparql: str) -> None:
+        self.updates.append(sparql)
+        self.store.update(sparql)
+
+
+class Recording(SparqlOnly):
+    """The same, with the embedded store's ``add_quads``, each call recorded."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        super().__init__(store)
+        self.added: list[list[Quad]] = []
+
+    def add_quads(self, quads: list[Quad]) -> None:
+        self.added.append(list(quads))
+        self.store.add_quads(quads)
+
+
+def write_run(store: object, chunks: list[dict[str, list[Quad]]], cases: list[str]) -> None:
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    for chunk in chunks:
+        writer.write_chunk(chunk)
+    writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+
+
+def graph(store: EmbeddedStore) -> set[Quad]:
+    return set(store.quads(INFERRED_GRAPH))
+
+
+def test_insert_only_path_writes_what_sparql_writes() -> None:
+    cases = [case_iri(n) for n in range(7)]
+    chunks = [{c: results(c, "new") for c in cases[:4]}, {c: results(c, "new") for c in cases[4:]}]
+    direct, sparql = Recording(EmbeddedStore()), SparqlOnly(EmbeddedStore())
+    write_run(direct, chunks, cases)
+    write_run(sparql, chunks, cases)
+    assert graph(direct.store) == graph(sparql.store)
+    assert len(graph(direct.store)) == 4 * len(cases) + 1
+    assert len(direct.added) == len(chunks)  # one transaction per batch of cases
+    assert not any("INSERT DATA" in u and "assessedCase" in u for u in direct.updates)
+    assert any("INSERT DATA" in u and "assessedCase" in u for u in sparql.updates)
+
+
+def test_a_batch_with_deletions_is_one_update() -> None:
+    cases = [case_iri(n) for n in range(3)]
+    store = Recording(EmbeddedStore())
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    store.updates.clear()
+    store.added.clear()
+    InferredWriter(store).write_chunk({c: results(c, "new") for c in cases})  # type: ignore[arg-type]
+    assert not store.added
+    assert len(store.updates) == 1
+    assert "DELETE DATA" in store.updates[0] and "INSERT DATA" in store.updates[0]
+    expected = {q for c in cases for q in results(c, "new")}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+
+
+def test_a_case_written_twice_in_a_fresh_run_keeps_only_its_last_results() -> None:
+    case = case_iri(1)
+    store = Recording(EmbeddedStore())
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    writer.write_chunk({case: results(case, "first")})
+    writer.write_chunk({case: results(case, "second")})
+    assert graph(store.store) == set(results(case, "second"))
+
+
+def test_new_cases_beside_old_ones_are_inserted_directly() -> None:
+    old, new = case_iri(1), case_iri(2)
+    store = Recording(EmbeddedStore())
+    write_run(store, [{old: results(old, "old")}], [old])
+    store.added.clear()
+    write_run(store, [{old: results(old, "old")}, {new: results(new, "new")}], [old, new])
+    assert store.added == [results(new, "new")]
+    assert graph(store.store) >= set(results(old, "old")) | set(results(new, "new"))
