@@ -161,15 +161,28 @@ def reason(args: Result) -> Result:
     }
 
 
-def _variants(cases: list[str]) -> list[tuple[str, str, dict[str, str]]]:
-    """Every named query with its defaults, and again for one case where it takes a case."""
-    from kg.queries import load_catalogue
+def _variants(
+    cases: list[str], page: Result | None = None
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Every named query with its defaults, again for one case and for one page of cases where it
+    takes a case, and the lookup of that page's cases (what ``kg query --page`` runs first).
+
+    :param page: ``{"number": n, "size": s, "cases": [ids]}``, the page's cases known in advance.
+    """
+    from kg.queries import case_page_query, load_catalogue
+    from kg.rdf.vocab import case_graph
 
     out = []
     for name, query in load_catalogue().items():
         out.append((f"{name}", query.bind({}), {}))
-        if any(p.name == "case" for p in query.parameters) and cases:
+        if query.takes_case and cases:
             out.append((f"{name} (one case)", query.bind({"case": cases[0]}), {"case": cases[0]}))
+        if query.takes_case and page:
+            iris = [case_graph(c) for c in page["cases"]]
+            label = f"{name} (page of {len(iris)} cases)"
+            out.append((label, query.bind({}, cases=iris), {}))
+    if page:
+        out.append(("case page lookup", case_page_query(page["number"], page["size"]), {}))
     return out
 
 
@@ -188,9 +201,9 @@ def _run_oxigraph(store: Any, text: str) -> int:
     return rows
 
 
-def variant_labels(cases: list[str]) -> list[str]:
+def variant_labels(cases: list[str], page: Result | None = None) -> list[str]:
     """The labels of every named query variant, in catalogue order."""
-    return [label for label, _, _ in _variants(cases)]
+    return [label for label, _, _ in _variants(cases, page)]
 
 
 def query_run(args: Result) -> Result:
@@ -200,7 +213,8 @@ def query_run(args: Result) -> Result:
     """
     from kg.store import EmbeddedStore
 
-    text = next(t for label, t, _ in _variants(args["cases"]) if label == args["label"])
+    variants = _variants(args["cases"], args.get("page"))
+    text = next(t for label, t, _ in variants if label == args["label"])
     store = EmbeddedStore(Path(args["store"]), read_only=True)
     runs: list[float] = []
     out: Result = {}
@@ -287,7 +301,7 @@ def rdflib_compare(args: Result) -> Result:
         return {"load": "out of memory", "limit_gb": args["memory_limit_gb"]}
     load = time.perf_counter() - started
     out: Result = {"load_seconds": load, "quads": len(dataset), "queries": {}}
-    for label, text, _ in _variants(args["cases"]):
+    for label, text, _ in _variants(args["cases"], args.get("page")):
         if label in args.get("skip", ()):
             continue
         out["queries"][label] = _timed_fork(

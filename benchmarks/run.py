@@ -34,6 +34,7 @@ from benchmarks.report import machine_info, render
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
 RESULTS_MD = HERE / "RESULTS.md"
+PAGE_SIZE = 100  # cases per page in the paged query variants (kg query --page's default)
 REASONERS = ("pellet", "hermit")  # hermit last: its inferred graph is the one queries read
 
 
@@ -84,6 +85,7 @@ def benchmark_size(
         name: str(work / name) for name in ("cases", "store", "floor", "asserted.nq", "full.nq")
     }
     sample = [case_id(size // 2)]
+    page = sample_page(size)
     out = out if out is not None else {}
     out.update({"size": size, "seed": options.seed})
     out.setdefault("phase_commits", {}).update(dict.fromkeys(groups, machine_info()["commit"]))
@@ -104,9 +106,9 @@ def benchmark_size(
             )
         out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
     if "queries" in groups:
-        out["queries"] = _queries(paths["store"], sample, options)
+        out["queries"] = _queries(paths["store"], sample, page, options, out.get("queries"))
     if "rdflib" in groups:
-        out["rdflib"] = _rdflib(paths, sample, out, options)
+        out["rdflib"] = _rdflib(paths, sample, page, options)
     if not options.keep and set(groups) == set(PHASE_GROUPS):
         shutil.rmtree(work, ignore_errors=True)
     return out
@@ -132,17 +134,42 @@ def _build_phases(
     shutil.rmtree(paths["floor"], ignore_errors=True)
 
 
-def _queries(store: str, sample: list[str], options: argparse.Namespace) -> dict[str, Any]:
+def sample_page(size: int) -> dict[str, Any]:
+    """The page of cases (in case-id order) that holds the sample case, known from the ids."""
+    index = size // 2
+    number = index // PAGE_SIZE + 1
+    first = (number - 1) * PAGE_SIZE
+    cases = [case_id(i) for i in range(first, min(first + PAGE_SIZE, size))]
+    return {"number": number, "size": PAGE_SIZE, "cases": cases}
+
+
+def _queries(
+    store: str,
+    sample: list[str],
+    page: dict[str, Any],
+    options: argparse.Namespace,
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
     """Each named query in a fresh process after dropping the page cache: one cold run, then warm
     repeats; then more cold runs (fresh process, dropped cache) for the median of the cold runs.
-    A query still running at ``--oxigraph-query-limit`` is stopped and reported as such."""
+    A query still running at ``--oxigraph-query-limit`` is stopped and reported as such. With
+    ``--query-filter`` only the matching variants run, and the others' saved results are kept."""
     from benchmarks.phases import variant_labels
 
     out: dict[str, Any] = {"dropped_page_cache": True, "peak_rss_mb": 0.0, "queries": {}}
+    if options.query_filter and previous:
+        out = {**previous, "queries": dict(previous.get("queries", {}))}
     drop = drop_caches if options.drop_caches else lambda: False
-    for label in variant_labels(sample):
+    labels = variant_labels(sample, page)
+    for label in [x for x in labels if not options.query_filter or options.query_filter in x]:
         out["dropped_page_cache"] &= drop()
-        args = {"store": store, "cases": sample, "label": label, "repeats": options.repeats}
+        args = {
+            "store": store,
+            "cases": sample,
+            "page": page,
+            "label": label,
+            "repeats": options.repeats,
+        }
         warm = run_phase("query_run", args, timeout=options.oxigraph_query_limit, log=options.log)
         cold = [warm.result["first"]] if warm.result else []
         for _ in range(options.cold_repeats - 1 if warm.ok else 0):
@@ -171,7 +198,7 @@ def _queries(store: str, sample: list[str], options: argparse.Namespace) -> dict
 
 
 def _rdflib(
-    paths: dict[str, str], sample: list[str], out: dict[str, Any], options: argparse.Namespace
+    paths: dict[str, str], sample: list[str], page: dict[str, Any], options: argparse.Namespace
 ) -> dict[str, Any]:
     """Dump the reasoned store and give the same quads and queries to rdflib, within limits."""
     dump = run_phase(
@@ -189,11 +216,17 @@ def _rdflib(
     args = {
         "dump": paths["full.nq"],
         "cases": sample,
+        "page": page,
         "repeats": options.repeats,
         "timeout": options.query_timeout,
         "memory_limit_gb": options.rdflib_memory_gb,
     }
-    limit = options.rdflib_load_timeout + 20 * (options.query_timeout + 5)
+    from benchmarks.phases import variant_labels
+
+    queries = len(variant_labels(sample, page))
+    limit = options.rdflib_load_timeout + queries * (options.repeats + 1) * (
+        options.query_timeout + 5
+    )
     return _phase("rdflib_compare", args, options, limit)
 
 
@@ -220,6 +253,11 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=300.0,
         help="seconds before one named query's runs (cold + warm) are stopped",
+    )
+    parser.add_argument(
+        "--query-filter",
+        help="run only the query variants whose label holds this text (e.g. 'page'); the "
+        "other variants' saved results are kept",
     )
     parser.add_argument("--reasoners", nargs="+", default=list(REASONERS))
     parser.add_argument("--build-timeout", type=float, default=7200.0)

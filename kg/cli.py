@@ -100,6 +100,11 @@ def query_command(
     name: Annotated[str | None, typer.Argument(help="A named query (see `kg queries`).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Run a .rq file instead.")] = None,
+    page: Annotated[
+        int | None,
+        typer.Option(help="Only this page of cases (from 1, in case-id order); case queries."),
+    ] = None,
+    page_size: Annotated[int, typer.Option(help="Cases per page.")] = 100,
     fmt: Format = "table",
     store: StoreDir = None,
     endpoint: Endpoint = None,
@@ -108,15 +113,19 @@ def query_command(
     """Run a named query (or a .rq file) and print its results.
 
     \b
-    Example:
+    Examples:
         kg query tumour-dm-associations --param tumour=SOFT_TISSUE --format csv
+        kg query case-timeline --page 2 --page-size 50
     """
     if (name is None) == (file is None):
         raise KgError("give a query name or --file FILE.rq, not both")
     query = queries.parse_query_file(file) if file else queries.find_query(name or "")
-    sparql = query.bind(_parse_params(param or []))
+    values = _parse_params(param or [])
+    if page is not None:
+        query.bind(values, cases=[])  # refuses a query without a case before the store opens
     target = open_store(location(store, endpoint, update_endpoint), read_only=True)
-    result = target.query(sparql)
+    cases = None if page is None else queries.case_page(target, page, page_size)
+    result = target.query(query.bind(values, cases=cases))
     if fmt == "table":
         render_table(results.to_table(result), title=query.title)
     else:

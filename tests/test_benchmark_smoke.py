@@ -70,6 +70,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         drop_caches=False,
         log=work / "benchmark.log",
         phases=list(PHASE_GROUPS),
+        query_filter=None,
     )
     result = benchmark_size(SIZE, options)
     result["work"] = work / f"n{SIZE}"
@@ -97,6 +98,13 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     assert smoke["reason"]["hermit"]["status"] == "ok"
     assert smoke["reason"]["hermit"]["result"]["cases"] == SIZE
     assert all(q["status"] == "ok" and q["runs"] >= 1 for q in smoke["queries"]["queries"].values())
+    # the page holding the sample case is every case here, so it has every row of its query
+    queries = smoke["queries"]["queries"]
+    pages = [label for label in queries if label.endswith(f"(page of {SIZE} cases)")]
+    assert len(pages) == 7, sorted(queries)
+    for label in pages:
+        assert queries[label]["rows"] == queries[label.split(" (")[0]]["rows"], label
+    assert queries["case page lookup"]["rows"] == SIZE
     assert "Where we stand" in render([{**smoke, "machine": _machine(), "work": None}])
 
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app, register_command_modules
+from kg.paths import CASES_DIR
 
 register_command_modules()
 runner = CliRunner()
@@ -112,3 +113,16 @@ def test_qc_passes_on_real_data_and_fails_on_a_violation(store_dir: Path) -> Non
     result = runner.invoke(app, ["qc", "--store", str(store_dir)])
     assert result.exit_code == 1
     assert "lab-value-without-unit" in result.output
+
+
+def test_query_one_page_of_cases(store_dir: Path) -> None:
+    first_two = sorted(case.stem for case in CASES_DIR.glob("*.yaml"))[:2]
+    args = ["query", "case-timeline", "--page", "1", "--page-size", "2", "-f", "csv"]
+    result = runner.invoke(app, [*args, "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert sorted({row["caseId"] for row in rows}) == first_two
+    refused = runner.invoke(
+        app, ["query", "tumour-dm-associations", "--page", "1", "--store", str(store_dir)]
+    )
+    assert refused.exit_code != 0 and "cannot be paged" in str(refused.exception)
