@@ -70,7 +70,9 @@ class CaseFacts:
     )  # class, result, event
     reported: list[tuple[str, str]] = field(default_factory=list)  # condition class, certainty
     has_neoplasm: bool = False
-    cancer_interval_days: tuple[int | None, int | None] | None = None
+    # every (DM diagnosis, cancer diagnosis) interval in days, as (at least, at most): a case may
+    # have several cancers, and the rows come in no set order, so all are kept (sorted)
+    cancer_intervals_days: list[tuple[int | None, int | None]] = field(default_factory=list)
 
     @property
     def observed_terms(self) -> frozenset[str]:
@@ -225,13 +227,22 @@ def build_facts(rows: Rows) -> dict[str, CaseFacts]:
         if row["condition"] == KG.Dermatomyositis.value and (
             row["minDays"] is not None or row["maxDays"] is not None
         ):
-            record.cancer_interval_days = (_int(row["minDays"]), _int(row["maxDays"]))
+            interval = (_int(row["minDays"]), _int(row["maxDays"]))
+            if interval not in record.cancer_intervals_days:
+                record.cancer_intervals_days.append(interval)
+                record.cancer_intervals_days.sort(key=_interval_order)
     _add_findings(rows, facts)
     _add_labs(rows, facts)
     _add_investigations(rows, facts)
     for row in rows("antibodies"):
         facts[row["case"]].antibodies.add((row["antibody"], row["result"], row["event"]))
     return facts
+
+
+def _interval_order(interval: tuple[int | None, int | None]) -> tuple[bool, int, bool, int]:
+    """Sort intervals with unknown bounds last, so the order never depends on the query's rows."""
+    low, high = interval
+    return (low is None, low or 0, high is None, high or 0)
 
 
 def _true(value: str | None) -> bool:

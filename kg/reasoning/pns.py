@@ -58,7 +58,7 @@ def classify_pns(facts: CaseFacts, has_dermatomyositis: bool) -> PnsClassificati
         return PnsClassification(
             "not classified", "no dermatomyositis documented, and no onconeural antibody"
         )
-    if facts.cancer_interval_days is None:
+    if not facts.cancer_intervals_days:
         if not facts.has_neoplasm:
             return PnsClassification(
                 "not classified",
@@ -68,7 +68,16 @@ def classify_pns(facts: CaseFacts, has_dermatomyositis: bool) -> PnsClassificati
         return PnsClassification(
             "not classified", "the interval between cancer and DM diagnoses is not on the timeline"
         )
-    low, high = facts.cancer_interval_days
+    # with several cancers, one within 5 years is enough: the most favourable interval decides
+    verdicts = [_interval_verdict(low, high) for low, high in facts.cancer_intervals_days]
+    return min(verdicts, key=lambda v: _FAVOUR[v.pns_class])
+
+
+_FAVOUR = {"definite": 0, "undetermined": 1, "not classified": 2}
+
+
+def _interval_verdict(low: int | None, high: int | None) -> PnsClassification:
+    """Rule 1 for one cancer-to-DM interval (days, at least and at most)."""
     if low is not None and high is not None and -FIVE_YEARS_DAYS <= low and high <= FIVE_YEARS_DAYS:
         return PnsClassification(
             "definite",
