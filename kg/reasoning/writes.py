@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions
+from pyoxigraph import NamedNode, Quad, QuerySolutions
 
 from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.store.base import Store
@@ -210,10 +210,12 @@ class InferredWriter:
 
 
 def _holds_quads(store: Store) -> bool:
-    """Whether the inferred graph holds anything (a first run finds it empty)."""
-    result = store.query(f"ASK {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}")
-    assert isinstance(result, QueryBoolean)
-    return bool(result)
+    """Whether the inferred graph holds anything (a first run finds it empty).
+
+    A SELECT, not ASK: Virtuoso answers ASK about an absent graph with an empty result set.
+    """
+    rows = _solutions(store, f"SELECT ?s WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} LIMIT 1")
+    return any(True for _ in rows)
 
 
 def _belongs(subject: str, cases: set[str], run: NamedNode) -> bool:
