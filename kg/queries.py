@@ -104,8 +104,10 @@ def case_page_query(page: int, size: int) -> str:
     """
     if page < 1 or size < 1:
         raise QueryError(f"pages count from 1 and hold one case or more (page {page}, size {size})")
+    # Only a case graph's own node has a kg:caseId; adding `?case a kg:Case` makes Oxigraph join
+    # before sorting: 1.4 s against 55 ms for page 501 of 100,000 cases.
     return (
-        f"SELECT ?case WHERE {{ GRAPH ?case {{ ?case a {KG.Case} ; {KG.caseId} ?caseId }} }} "
+        f"SELECT ?case WHERE {{ GRAPH ?case {{ ?case {KG.caseId} ?caseId }} }} "
         f"ORDER BY ?caseId LIMIT {size} OFFSET {(page - 1) * size}"
     )
 
