@@ -43,7 +43,7 @@ from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
 from kg.timing import StageTimer
 
-CHUNK_SIZE = 1000  # cases whose facts are in memory at once (two chunks while one is checked)
+CHUNK_SIZE = 1000  # cases whose facts are in memory at once
 WRITE_CASES = 250  # cases assessed and written at a time: their quads are all held until written
 
 
