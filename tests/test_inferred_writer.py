@@ -1,7 +1,8 @@
 """The inferred graph's writer: its shortcuts for a first run must not change what it writes.
 
-A first run skips the old-quad lookups and inserts through the embedded store's ``add_quads``;
-a store without it (a SPARQL server) gets ``INSERT DATA``; a batch that deletes anything stays one
+A first run skips the old-quad lookups and fills the graph through the embedded store's
+``bulk_add_quads`` (or ``add_quads``, one transaction per batch, where there is no bulk method); a
+store with neither (a SPARQL server) gets ``INSERT DATA``; a batch that deletes anything stays one
 SPARQL update, so a crash leaves each case with its old or its new results. No reasoner needed:
 the quads are made up, shaped like the ones ``case_quads`` writes.
 """
@@ -60,6 +61,18 @@ class Recording(SparqlOnly):
         self.store.add_quads(quads)
 
 
+class BulkRecording(Recording):
+    """The same, with the embedded store's ``bulk_add_quads`` too."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        super().__init__(store)
+        self.bulk: list[list[Quad]] = []
+
+    def bulk_add_quads(self, quads: list[Quad]) -> None:
+        self.bulk.append(list(quads))
+        self.store.bulk_add_quads(quads)
+
+
 def write_run(store: object, chunks: list[dict[str, list[Quad]]], cases: list[str]) -> None:
     writer = InferredWriter(store)  # type: ignore[arg-type]
     for chunk in chunks:
@@ -115,3 +128,48 @@ def test_new_cases_beside_old_ones_are_inserted_directly() -> None:
     write_run(store, [{old: results(old, "old")}, {new: results(new, "new")}], [old, new])
     assert store.added == [results(new, "new")]
     assert graph(store.store) >= set(results(old, "old")) | set(results(new, "new"))
+
+
+def test_a_first_run_fills_the_graph_in_bulk_as_sparql_would() -> None:
+    cases = [case_iri(n) for n in range(7)]
+    chunks = [{c: results(c, "new") for c in cases[:4]}, {c: results(c, "new") for c in cases[4:]}]
+    bulk, sparql = BulkRecording(EmbeddedStore()), SparqlOnly(EmbeddedStore())
+    write_run(bulk, chunks, cases)
+    write_run(sparql, chunks, cases)
+    assert graph(bulk.store) == graph(sparql.store)
+    assert len(bulk.bulk) == 1  # both batches queued into one bulk write, made before finishing
+    assert not bulk.added
+    assert not any("assessedCase" in u for u in bulk.updates if "INSERT DATA" in u)
+
+
+def test_a_later_run_never_writes_in_bulk() -> None:
+    old, new = case_iri(1), case_iri(2)
+    store = BulkRecording(EmbeddedStore())
+    write_run(store, [{old: results(old, "old")}], [old])
+    store.bulk.clear()
+    write_run(store, [{old: results(old, "changed")}, {new: results(new, "new")}], [old, new])
+    assert not store.bulk
+    assert store.added == [results(new, "new")]  # one transaction for the new case
+    assert graph(store.store) == set(results(old, "changed")) | set(results(new, "new")) | {
+        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
+    }
+
+
+def test_a_case_written_twice_in_a_bulk_run_keeps_only_its_last_results() -> None:
+    case = case_iri(1)
+    store = BulkRecording(EmbeddedStore())
+    write_run(store, [{case: results(case, "first")}, {case: results(case, "second")}], [case])
+    run_record = Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
+    assert graph(store.store) == set(results(case, "second")) | {run_record}
+
+
+def test_a_run_after_a_bulk_run_that_stopped_midway_repairs_every_case() -> None:
+    cases = [case_iri(n) for n in range(4)]
+    store = BulkRecording(EmbeddedStore())
+    # what a first run killed during a bulk write leaves: some cases whole, one in part, no record
+    written = [q for c in cases[:2] for q in results(c, "old")] + results(cases[2], "old")[:2]
+    store.store.bulk_add_quads(written)
+    write_run(store, [{c: results(c, "new") for c in cases}], cases)
+    assert not store.bulk
+    expected = {q for c in cases for q in results(c, "new")}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}

@@ -14,9 +14,13 @@ they run the same on the embedded store and on SPARQL servers (Virtuoso's parser
 triples per operation). Two shortcuts keep a first run cheap, the common case at scale:
 - when the inferred graph held nothing at the start, a case not yet written in this run has no
   old quads, so the three lookups per batch are skipped;
-- a batch that only inserts goes to a store that can add quads directly (``add_quads``: the
-  embedded store, one transaction, no SPARQL text to build and parse) in one call per batch of
-  cases. A batch that also deletes stays one SPARQL update, so it is still all or nothing.
+- a batch that only inserts goes to a store that can add quads directly (the embedded store, no
+  SPARQL text to build and parse): ``add_quads``, one transaction per batch of cases; or, while
+  a first run fills the graph, ``bulk_add_quads`` every :data:`BULK_QUADS` quads, which writes
+  new files and is about 4x faster (1.6 million quads, the inferred graph of 10,000 cases: 6 s
+  against 27 s) but not atomic. That is safe here: a first run that stops midway has written no
+  run record, and the next run finds the graph not empty, so it looks up every case's old quads
+  and repairs them in transactions. A batch that also deletes stays one SPARQL update.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.store.base import Store
 
 WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
+BULK_QUADS = 250_000  # quads per bulk write of a first run: each writes new files to disk
 FLUSH_QUADS = 100_000  # changed quads between flushes of an embedded store's memory tables
 LOOKUP_CASES = 250  # cases bound per query (larger VALUES blocks make Oxigraph scan every case)
 
@@ -64,6 +69,8 @@ class InferredWriter:
         self.changed = 0  # quads deleted or inserted
         self._unflushed = 0
         self._add_quads = getattr(store, "add_quads", None)
+        self._bulk_add_quads = getattr(store, "bulk_add_quads", None)
+        self._bulk: list[Quad] = []  # quads of whole cases queued for bulk_add_quads
         # an empty graph at the start holds no old quads for any case this run has not written
         self._fresh = not _holds_quads(store)
         self._done: set[str] = set()  # cases written by this writer
@@ -83,7 +90,13 @@ class InferredWriter:
     def write_chunk(self, new: dict[str, list[Quad]]) -> None:
         """Make the inferred graph hold exactly ``new[case]`` for each case of a chunk."""
         cases = sorted(new)
-        old = self._old_quads_unless_fresh(cases)
+        fresh = self._fresh and self._done.isdisjoint(cases)
+        self._done.update(cases)
+        if fresh and callable(self._bulk_add_quads):
+            self._add_bulk([q for case in cases for q in dict.fromkeys(new[case])])
+            return
+        self._write_bulk()  # what a lookup or a transaction below must see
+        old = {} if fresh else {c: q for c, q in self.old_quads(cases).items() if q}
         if not old and callable(self._add_quads):
             self._add_only([q for case in cases for q in dict.fromkeys(new[case])])
             return
@@ -101,11 +114,18 @@ class InferredWriter:
                 removed, added = [], []
         self._apply(removed, added)
 
-    def _old_quads_unless_fresh(self, cases: list[str]) -> dict[str, set[Quad]]:
-        """The old quads of some cases, not looked up when the graph cannot hold any."""
-        fresh = self._fresh and self._done.isdisjoint(cases)
-        self._done.update(cases)
-        return {} if fresh else {c: q for c, q in self.old_quads(cases).items() if q}
+    def _add_bulk(self, added: list[Quad]) -> None:
+        """Queue a batch of whole cases for the next bulk write (few large writes, few files)."""
+        self.written += len(added)
+        self._bulk += added
+        if len(self._bulk) >= BULK_QUADS:
+            self._write_bulk()
+
+    def _write_bulk(self) -> None:
+        if self._bulk:
+            self._bulk_add_quads(self._bulk)  # type: ignore[misc]
+            self.changed += len(self._bulk)
+            self._bulk = []
 
     def _add_only(self, added: list[Quad]) -> None:
         """Insert a batch of whole cases in one store transaction, no SPARQL text."""
@@ -145,6 +165,7 @@ class InferredWriter:
 
     def finish(self, cases: Iterable[str], run: NamedNode, run_quads: list[Quad]) -> None:
         """Delete what no current case or this run produced, then write the run record."""
+        self._write_bulk()
         current = set(cases)
         inferred = {
             row["case"].value  # type: ignore[union-attr]

@@ -133,6 +133,16 @@ class EmbeddedStore:
         """
         self._store.extend(quads)
 
+    def bulk_add_quads(self, quads: Iterable[Quad]) -> None:
+        """Add quads as new files on disk: about 4x faster than :meth:`add_quads`, not atomic.
+
+        For writes a failed run can redo: a crash may leave part of the quads written. Reasoning
+        uses it only to fill an inferred graph that was empty when the run began; a run that
+        stops midway leaves no run record, and the next run finds the graph not empty and brings
+        every case to its results through transactions.
+        """
+        self._store.bulk_extend(quads)
+
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         return iter(self._store.quads_for_pattern(None, None, None, graph))
 
