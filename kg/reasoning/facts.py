@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pickle
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import QuerySolutions
 
 from kg.rdf.vocab import KG, OBO_BASE
 from kg.store.base import Store
@@ -105,35 +105,15 @@ def _query(name: str) -> str:
     )
 
 
-def _restricted(query: str, cases: Sequence[str] | None) -> str:
-    """Bind ``?case`` to some cases: a VALUES block ahead of the query's patterns.
-
-    Every fact query starts its WHERE clause with ``GRAPH ?case`` holding basic patterns only, so
-    the engine starts from the bound cases.
-    """
-    if cases is None:
-        return query
-    values = "VALUES ?case { " + " ".join(str(NamedNode(case)) for case in cases) + " }\n"
-    head, brace, rest = query.partition("WHERE {")
-    return f"{head}{brace}\n  {values}{rest}"
-
-
-QUERY_CASES = 250  # cases bound per query
 FACT_QUERIES = ("cases", "findings", "events", "labs", "investigations", "antibodies")
 SPOOL_ROWS = 20_000  # rows buffered per chunk before they go to its spool file
 
 Rows = Callable[[str], Iterable[dict[str, Any]]]  # a fact query's name -> its rows
 
 
-def _rows(store: Store, name: str, cases: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Run a fact query, for all cases or a few hundred at a time."""
-    if cases is not None and len(cases) > QUERY_CASES:
-        return [
-            row
-            for start in range(0, len(cases), QUERY_CASES)
-            for row in _rows(store, name, cases[start : start + QUERY_CASES])
-        ]
-    result = store.query(_restricted(_query(name), cases))
+def _rows(store: Store, name: str) -> list[dict[str, Any]]:
+    """Run a fact query over every case."""
+    result = store.query(_query(name))
     assert isinstance(result, QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in result]
@@ -150,13 +130,13 @@ def case_iris(store: Store) -> list[str]:
     return sorted({row["case"].value for row in result})
 
 
-def read_case_facts(store: Store, cases: Sequence[str] | None = None) -> dict[str, CaseFacts]:
+def read_case_facts(store: Store) -> dict[str, CaseFacts]:
     """Read the criterion-relevant facts of every case in the store, keyed by case IRI.
 
-    :param cases: read only these cases (a few, e.g. one to explain); None reads every case. To
-        read every case in bounded memory, use :func:`spool_case_facts`.
+    Everything is held in memory; to read a large store in bounded memory, use
+    :func:`spool_case_facts`.
     """
-    return build_facts(lambda name: _rows(store, name, cases))
+    return build_facts(lambda name: _rows(store, name))
 
 
 def spool_case_facts(store: Store, chunks: list[list[str]], directory: Path) -> None:
