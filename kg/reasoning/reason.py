@@ -8,7 +8,8 @@ Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not
 3. classify each distinct canonical profile once with the OWL reasoner;
 4. for each chunk, build its facts from the spool again, assess the open-world status of each
    criterion, the EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
-   (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed).
+   (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed;
+   a first run fills the empty graph in bulk writes).
 The fact queries run once over the whole store and their rows are spooled to temporary files by
 chunk (:func:`~kg.reasoning.facts.spool_case_facts`): 100,000 cases' facts would not fit the memory
 budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5.

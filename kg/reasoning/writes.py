@@ -61,7 +61,8 @@ def _solutions(store: Store, sparql: str) -> QuerySolutions:
 
 
 class InferredWriter:
-    """Brings the inferred graph to this run's results, one batch of cases per transaction."""
+    """Brings the inferred graph to this run's results: a batch of cases per transaction, or in
+    bulk while a first run fills an empty graph."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
