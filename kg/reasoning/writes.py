@@ -94,12 +94,12 @@ class InferredWriter:
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
         if fresh and callable(self._bulk_add_quads):
-            self._add_bulk([q for case in cases for q in dict.fromkeys(new[case])])
+            self._add_bulk(_whole_cases(new, cases))
             return
         self._write_bulk()  # what a lookup or a transaction below must see
         old = {} if fresh else {c: q for c, q in self.old_quads(cases).items() if q}
         if not old and callable(self._add_quads):
-            self._add_only([q for case in cases for q in dict.fromkeys(new[case])])
+            self._add_only(_whole_cases(new, cases))
             return
         removed: list[Quad] = []
         added: list[Quad] = []
@@ -229,6 +229,11 @@ class InferredWriter:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ {run} ?p ?o }} }}",
         )
         return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+
+
+def _whole_cases(new: dict[str, list[Quad]], cases: list[str]) -> list[Quad]:
+    """Every quad of some cases, in case order, each once."""
+    return [q for case in cases for q in dict.fromkeys(new[case])]
 
 
 def _holds_quads(store: Store) -> bool:
