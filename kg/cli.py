@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from kg.errors import KgError
 from kg.issues import Issue
 from kg.paths import CASES_DIR
 from kg.store import open_store
+from kg.store.base import QueryResult
 
 app = typer.Typer(
     help="Build and query a knowledge graph of case reports of paraneoplastic dermatomyositis.",
@@ -104,13 +106,19 @@ def query_command(
         int | None,
         typer.Option(help="Only this page of cases (from 1, in case-id order); case queries."),
     ] = None,
-    page_size: Annotated[int, typer.Option(help="Cases per page.")] = 100,
+    page_size: Annotated[
+        int,
+        typer.Option(help="Cases per page; a case query over every case also runs by such pages."),
+    ] = 100,
     fmt: Format = "table",
     store: StoreDir = None,
     endpoint: Endpoint = None,
     update_endpoint: UpdateEndpoint = None,
 ) -> None:
     """Run a named query (or a .rq file) and print its results.
+
+    A case query (one sorted by case id first) over every case runs one page of cases at a time
+    and prints the pages as one result, so its memory stays that of a page.
 
     \b
     Examples:
@@ -124,6 +132,9 @@ def query_command(
     if page is not None:
         query.bind(values, cases=[])  # refuses a query without a case before the store opens
     target = open_store(location(store, endpoint, update_endpoint), read_only=True)
+    if page is None and query.runs_by_pages and queries.CASE_PARAMETER not in values:
+        _print_pages(queries.pages_of_cases(target, query, values, page_size), fmt, query.title)
+        return
     cases = None if page is None else queries.case_page(target, page, page_size)
     result = target.query(query.bind(values, cases=cases))
     if fmt == "table":
@@ -131,6 +142,16 @@ def query_command(
     else:
         sys.stdout.buffer.write(results.serialize(result, fmt))
         sys.stdout.flush()
+
+
+def _print_pages(pages: Iterator[QueryResult], fmt: str, title: str) -> None:
+    """Print the pages of a case query as one result, writing each page as it comes."""
+    if fmt == "table":
+        render_table(results.to_table_pages(pages), title=title)
+        return
+    for chunk in results.serialize_pages(pages, fmt):
+        sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()
 
 
 @app.command("qc")

@@ -8,13 +8,16 @@ literals, so a value is always data and never changes the query's structure.
 A query that takes a ``case`` can also be bound to several cases at once: a *page* of cases in
 case-id order (:func:`case_page`). Every such query sorts by case id first, so its pages, one
 after the other, give exactly the rows of the unbound query; a page costs milliseconds where the
-whole listing of 100,000 cases costs minutes (benchmarks/README.md).
+whole listing of 100,000 cases costs minutes (benchmarks/README.md). :func:`pages_of_cases` runs
+a query over every case that way, one page at a time, so the memory it needs is a page's, not
+the store's: Oxigraph builds a hash table of every case's rows for each OPTIONAL, which took
+6 GB for the timelines of 100,000 cases.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,7 +27,7 @@ from pyoxigraph import Literal, NamedNode
 from kg.errors import QueryError
 from kg.paths import QUERIES_DIR
 from kg.rdf.vocab import KG, XSD, case_graph, oncotree_iri
-from kg.store.base import Store
+from kg.store.base import QueryResult, Store
 
 CASE_PARAMETER = "case"
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean", "case", "oncotree")
@@ -35,6 +38,10 @@ _PARAM_RE = re.compile(
 )
 _CODE_RE = re.compile(r"^[A-Z0-9_]+$")
 _CASE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The outermost ORDER BY starts a line; one in a subquery is indented.
+_SORTED_BY_CASE_RE = re.compile(
+    r"^ORDER\s+BY\s+(?:ASC\s*\(\s*)?\?caseId\b", re.MULTILINE | re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,15 @@ class NamedQuery:
     def takes_case(self) -> bool:
         """Whether the query has a ``case`` parameter (and so can be paged by case)."""
         return any(p.name == CASE_PARAMETER for p in self.parameters)
+
+    @property
+    def runs_by_pages(self) -> bool:
+        """Whether its pages of cases, in turn, give exactly the rows of the unbound query.
+
+        That holds for a query that takes a case and whose rows are sorted by case id first; a
+        query sorted otherwise (or aggregating across cases) must run whole.
+        """
+        return self.takes_case and _SORTED_BY_CASE_RE.search(self.text) is not None
 
     def bind(self, values: dict[str, str], *, cases: Sequence[NamedNode] | None = None) -> str:
         """Return the query text with parameter values bound as RDF terms.
@@ -119,6 +135,44 @@ def case_page(store: Store, page: int, size: int) -> list[NamedNode]:
     """
     rows = store.query(case_page_query(page, size))
     return [row["case"] for row in rows]  # type: ignore[union-attr, index]
+
+
+def case_pages(store: Store, size: int) -> Iterator[list[NamedNode]]:
+    """Yield every case IRI in case-id order, ``size`` at a time: the pages :func:`case_page`
+    returns, listed with one query instead of one per page.
+
+    :raises QueryError: for a size below 1.
+    """
+    if size < 1:
+        raise QueryError(f"pages hold one case or more (size {size})")
+    rows = store.query(
+        f"SELECT ?case WHERE {{ GRAPH ?case {{ ?case {KG.caseId} ?caseId }} }} ORDER BY ?caseId"
+    )
+    cases = [row["case"] for row in rows]  # type: ignore[union-attr, index]
+    for start in range(0, len(cases), size):
+        yield cases[start : start + size]
+
+
+def pages_of_cases(
+    store: Store, query: NamedQuery, values: dict[str, str], size: int
+) -> Iterator[QueryResult]:
+    """Run a query over every case, one page of ``size`` cases at a time, in case-id order.
+
+    The results, one after the other, are the rows of the unbound query in its order. A store
+    without cases gives one run of the unbound query, so that even no rows come with a header.
+
+    :raises QueryError: for a query that does not run by pages (see ``runs_by_pages``), or a
+        ``case`` value given as well.
+    """
+    if not query.runs_by_pages:
+        raise QueryError(f"{query.name} does not sort its rows by case id first, so it runs whole")
+    query.bind(values, cases=[])  # checks every value before the cases are listed
+    ran = False
+    for page in case_pages(store, size):
+        ran = True
+        yield store.query(query.bind(values, cases=page))
+    if not ran:
+        yield store.query(query.bind(values))
 
 
 def _substitute(text: str, name: str, term: str, query: str) -> str:

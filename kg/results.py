@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pyoxigraph import (
@@ -30,6 +31,25 @@ _PREFIXES = {
     "https://w3id.org/dmkg/oncotree/": "oncotree:",
     "https://w3id.org/dmkg/case/": "case:",
     "http://purl.obolibrary.org/obo/": "obo:",
+}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a serialized page of solutions has its rows: after ``header_end`` (the header
+    includes it), before ``footer``; ``separator`` goes between two pages' rows."""
+
+    header_end: bytes
+    footer: bytes
+    separator: bytes = b""
+
+
+# The layouts of pyoxigraph's writers; tests/test_results.py checks stitched pages against one run.
+_LAYOUTS = {
+    "csv": _Layout(b"\r\n", b""),
+    "tsv": _Layout(b"\n", b""),
+    "json": _Layout(b'"bindings":[', b"]}}", b","),
+    "xml": _Layout(b"<results>", b"</results></sparql>"),
 }
 
 
@@ -89,3 +109,51 @@ def serialize(result: QueryResult, fmt: str) -> bytes:
             raise QueryError("this query returns a graph; use --format turtle or ntriples")
         result.serialize(out, graph_formats[fmt])
     return out.getvalue()
+
+
+def to_table_pages(pages: Iterable[QueryResult]) -> Table:
+    """Collect the solutions of several runs of one query (pages of cases) into one table."""
+    table: Table | None = None
+    for page in pages:
+        part = to_table(page)
+        if table is None:
+            table = part
+        else:
+            table.rows.extend(part.rows)
+    if table is None:
+        raise QueryError("no results to show: the query did not run")
+    return table
+
+
+def serialize_pages(pages: Iterable[QueryResult], fmt: str) -> Iterator[bytes]:
+    """Serialize several runs of one SELECT query (pages of cases) as one results document.
+
+    Each page is written by pyoxigraph and its rows are spliced between the first page's header
+    and the last page's footer, so the output is what one run with every row would give, while
+    only one page is held at a time.
+
+    :raises QueryError: for a format that does not fit, or results that are not solutions.
+    """
+    layout = _LAYOUTS.get(fmt)
+    if layout is None:
+        raise QueryError(f"unknown format {fmt!r} for solutions; use one of {', '.join(_LAYOUTS)}")
+    header: bytes | None = None
+    wrote_rows = False
+    for page in pages:
+        if not isinstance(page, QuerySolutions):
+            raise QueryError("only SELECT results can be written page by page")
+        text = serialize(page, fmt)
+        start = text.index(layout.header_end) + len(layout.header_end)
+        end = len(text) - len(layout.footer)
+        if not text.endswith(layout.footer) or (header is not None and text[:start] != header):
+            raise QueryError(f"unexpected {fmt} layout from the results writer; cannot join pages")
+        if header is None:
+            header = text[:start]
+            yield header
+        rows = text[start:end]
+        if rows:
+            yield (layout.separator if wrote_rows else b"") + rows
+            wrote_rows = True
+    if header is None:
+        raise QueryError("no results to write: the query did not run")
+    yield layout.footer

@@ -9,9 +9,9 @@ import pytest
 from kg.build import build_graph
 from kg.errors import QueryError
 from kg.paths import CASES_DIR
-from kg.queries import case_page, find_query, load_catalogue
+from kg.queries import case_page, find_query, load_catalogue, pages_of_cases, parse_query_file
 from kg.reasoning.reason import reason
-from kg.results import Table, to_table
+from kg.results import Table, to_table, to_table_pages
 from kg.store import EmbeddedStore
 from tests.conftest import FOUNDING_CASE
 
@@ -145,8 +145,42 @@ def test_pages_of_cases_add_up_to_the_all_cases_form(reasoned_store: EmbeddedSto
         every = _rows(reasoned_store, query.bind({}))
         paged = [row for page in pages for row in _rows(reasoned_store, query.bind({}, cases=page))]
         assert paged == every, query.name
+        by_pages = to_table_pages(pages_of_cases(reasoned_store, query, {}, size))
+        assert [tuple(str(v) for v in row) for row in by_pages.rows] == every, query.name
         answered += [query.name] if every else []
     assert len(answered) >= 6, answered  # discrepancies alone may be empty for curated cases
+
+
+def test_every_case_query_of_the_catalogue_runs_by_pages() -> None:
+    """`kg query` runs a case query over every case page by page only when its rows are sorted
+    by case id first; every case query of the catalogue is, so none needs the whole store."""
+    for query in load_catalogue().values():
+        assert query.runs_by_pages == query.takes_case, query.name
+
+
+def test_a_case_query_sorted_otherwise_runs_whole(built_store: EmbeddedStore, tmp_path) -> None:
+    path = tmp_path / "by-label.rq"
+    path.write_text(
+        "# title: Events by label\n"
+        "# param: case (case, default: none) Only this case.\n"
+        "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
+        "SELECT ?caseId ?event WHERE { VALUES ?case { UNDEF }\n"
+        "  GRAPH ?case { ?case kg:caseId ?caseId ; kg:hasEvent ?e . ?e kg:eventLabel ?event } }\n"
+        "ORDER BY ?event ?caseId\n"
+    )
+    query = parse_query_file(path)
+    assert query.takes_case and not query.runs_by_pages
+    with pytest.raises(QueryError, match="runs whole"):
+        next(pages_of_cases(built_store, query, {}, 2))
+
+
+def test_a_store_without_cases_runs_a_case_query_once(memory_store: EmbeddedStore) -> None:
+    """No pages, but still one (empty) result, so a results document still has its header."""
+    query = find_query("case-timeline")
+    table = to_table_pages(pages_of_cases(memory_store, query, {}, 100))
+    assert table.columns[:2] == ["caseId", "sequence"] and table.rows == []
+    with pytest.raises(QueryError, match="not both"):
+        next(pages_of_cases(memory_store, query, {"case": FOUNDING_CASE}, 100))
 
 
 def test_a_page_needs_a_query_that_takes_a_case(built_store: EmbeddedStore) -> None:
