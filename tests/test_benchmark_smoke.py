@@ -105,6 +105,11 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     for label in pages:
         assert queries[label]["rows"] == queries[label.split(" (")[0]]["rows"], label
     assert queries["case page lookup"]["rows"] == SIZE
+    # every case query also runs over every case by pages, as `kg query` runs it: the same rows
+    by_pages = [label for label in queries if "(every case, by pages of" in label]
+    assert len(by_pages) == 7, sorted(queries)
+    for label in by_pages:
+        assert queries[label]["rows"] == queries[label.split(" (")[0]]["rows"], label
     assert "Where we stand" in render([{**smoke, "machine": _machine(), "work": None}])
 
 
