@@ -17,6 +17,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg.build import build_graph
 from kg.paths import CASES_DIR
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, case_graph
+from kg.reasoning import facts as facts_module
 from kg.reasoning import reason as reason_module
 from kg.reasoning.reason import reason
 from kg.store import EmbeddedStore
@@ -47,6 +48,30 @@ def test_chunks_of_one_case_give_the_same_graph(
     store = EmbeddedStore(tmp_path / "chunked")
     build_graph(store, CASES_DIR)
     reason(store, "hermit")
+    assert inferred(store) == once[1]
+    store.close()
+
+
+def test_facts_read_by_worker_processes_give_the_same_graph(
+    once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large store's fact queries run in worker processes that open it read-only; here on the
+    curated cases, in chunks of three, straight after this process wrote them (the workers see
+    the writes through RocksDB's write-ahead log)."""
+    monkeypatch.setattr(facts_module, "PARALLEL_MIN_CASES", 1)
+    monkeypatch.setattr(reason_module, "CHUNK_SIZE", 3)
+    spawned = []
+    real_pool = facts_module.ProcessPoolExecutor
+
+    def counting_pool(*args: object, **kwargs: object) -> object:
+        spawned.append(args)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(facts_module, "ProcessPoolExecutor", counting_pool)
+    store = EmbeddedStore(tmp_path / "workers")
+    build_graph(store, CASES_DIR)
+    reason(store, "hermit")
+    assert spawned, "the fact queries did not run in worker processes"
     assert inferred(store) == once[1]
     store.close()
 
