@@ -55,9 +55,8 @@ def test_chunks_of_one_case_give_the_same_graph(
 def test_facts_read_by_worker_processes_give_the_same_graph(
     once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large store's fact queries run in worker processes that open it read-only; here on the
-    curated cases, in chunks of three, straight after this process wrote them (the workers see
-    the writes through RocksDB's write-ahead log)."""
+    """A large store's fact queries run in worker processes that open a snapshot of it; here on
+    the curated cases, in chunks of three, straight after this process wrote them."""
     monkeypatch.setattr(facts_module, "PARALLEL_MIN_CASES", 1)
     monkeypatch.setattr(reason_module, "CHUNK_SIZE", 3)
     spawned = []
@@ -73,6 +72,7 @@ def test_facts_read_by_worker_processes_give_the_same_graph(
     reason(store, "hermit")
     assert spawned, "the fact queries did not run in worker processes"
     assert inferred(store) == once[1]
+    assert [p.name for p in tmp_path.iterdir()] == ["workers"]  # the snapshot is gone
     store.close()
 
 
