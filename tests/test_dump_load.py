@@ -126,3 +126,19 @@ def test_unknown_extension_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "*.nq, *.trig" in result.output
+
+
+def test_a_snapshot_holds_the_store_as_it_was(tmp_path: Path) -> None:
+    """What worker processes read instead of a store held open for writing."""
+    store = EmbeddedStore(tmp_path / "store")
+    before = Quad(NamedNode(BASE + "s"), P, Literal("before"), GRAPH)
+    store.add_quads([before])
+    store.snapshot(tmp_path / "snapshot")
+    store.add_quads([Quad(NamedNode(BASE + "s"), P, Literal("after"), GRAPH)])
+    copy = EmbeddedStore(tmp_path / "snapshot", read_only=True)
+    assert list(copy.quads()) == [before]
+    assert len(list(store.quads())) == 2
+    copy.close()
+    store.close()
+    with pytest.raises(StoreError, match="in-memory"):
+        EmbeddedStore(None).snapshot(tmp_path / "nowhere")
