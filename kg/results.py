@@ -44,7 +44,7 @@ class _Layout:
     separator: bytes = b""
 
 
-# The layouts of pyoxigraph's writers; tests/test_results.py checks stitched pages against one run.
+# The layouts of pyoxigraph's writers; tests/test_cli.py checks joined pages against one run.
 _LAYOUTS = {
     "csv": _Layout(b"\r\n", b""),
     "tsv": _Layout(b"\n", b""),
@@ -143,9 +143,10 @@ def serialize_pages(pages: Iterable[QueryResult], fmt: str) -> Iterator[bytes]:
         if not isinstance(page, QuerySolutions):
             raise QueryError("only SELECT results can be written page by page")
         text = serialize(page, fmt)
-        start = text.index(layout.header_end) + len(layout.header_end)
-        end = len(text) - len(layout.footer)
-        if not text.endswith(layout.footer) or (header is not None and text[:start] != header):
+        found = text.find(layout.header_end)
+        start, end = found + len(layout.header_end), len(text) - len(layout.footer)
+        same_header = header is None or text[:start] == header
+        if found < 0 or not text.endswith(layout.footer) or not same_header:
             raise QueryError(f"unexpected {fmt} layout from the results writer; cannot join pages")
         if header is None:
             header = text[:start]
