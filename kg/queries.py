@@ -10,8 +10,8 @@ case-id order (:func:`case_page`). Every such query sorts by case id first, so i
 after the other, give exactly the rows of the unbound query; a page costs milliseconds where the
 whole listing of 100,000 cases costs minutes (benchmarks/README.md). :func:`pages_of_cases` runs
 a query over every case that way, one page at a time, so the memory it needs is a page's, not
-the store's: Oxigraph builds a hash table of every case's rows for each OPTIONAL, which took
-6 GB for the timelines of 100,000 cases.
+the store's: Oxigraph builds a hash table of every case's rows for each OPTIONAL subquery,
+which took 6 GB for the timelines of 100,000 cases.
 """
 
 from __future__ import annotations
