@@ -259,7 +259,8 @@ def _standing(results: list[dict[str, Any]]) -> str:
                 for k, v in reasons.items()
             )
         )
-        peaks = [b, *reasons.values(), r.get("queries", {})]
+        whole = [q for label, q in _ours(r).items() if BY_PAGES not in label]
+        peaks = [b, *reasons.values(), *whole]
         peak = max((p.get("peak_rss_mb", 0) for p in peaks if p), default=0)
         cells["rss"].append(_verdict(peak or None, TARGETS["rss_mb"], lambda x: f"{x:.0f} MB"))
         peaks = [b, *reasons.values(), *_as_kg_query_runs(r).values()]

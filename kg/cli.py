@@ -117,8 +117,9 @@ def query_command(
 ) -> None:
     """Run a named query (or a .rq file) and print its results.
 
-    A case query (one sorted by case id first) over every case runs one page of cases at a time
-    and prints the pages as one result, so its memory stays that of a page.
+    A case query of the catalogue over every case runs one page of cases at a time and prints
+    the pages as one result: in csv, tsv, json or xml each page is written as it comes, so
+    memory stays that of a page (a table collects every row first).
 
     \b
     Examples:
@@ -132,7 +133,9 @@ def query_command(
     if page is not None:
         query.bind(values, cases=[])  # refuses a query without a case before the store opens
     target = open_store(location(store, endpoint, update_endpoint), read_only=True)
-    if page is None and query.runs_by_pages and queries.CASE_PARAMETER not in values:
+    # only catalogue queries: their pages are checked against the whole run (tests/test_queries.py)
+    by_pages = file is None and page is None and query.runs_by_pages
+    if by_pages and queries.CASE_PARAMETER not in values:
         _print_pages(queries.pages_of_cases(target, query, values, page_size), fmt, query.title)
         return
     cases = None if page is None else queries.case_page(target, page, page_size)

@@ -172,6 +172,11 @@ def test_a_case_query_sorted_otherwise_runs_whole(built_store: EmbeddedStore, tm
     assert query.takes_case and not query.runs_by_pages
     with pytest.raises(QueryError, match="runs whole"):
         next(pages_of_cases(built_store, query, {}, 2))
+    # sorted by case, but a LIMIT would apply to every page
+    limited = path.read_text().replace("ORDER BY ?event ?caseId", "ORDER BY ?caseId\nLIMIT 5")
+    path.write_text(limited)
+    assert find_query("case-timeline").runs_by_pages
+    assert not parse_query_file(path).runs_by_pages
 
 
 def test_a_store_without_cases_runs_a_case_query_once(memory_store: EmbeddedStore) -> None:

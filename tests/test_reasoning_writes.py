@@ -15,6 +15,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.build import build_graph
+from kg.errors import StoreError
 from kg.paths import CASES_DIR
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, case_graph
 from kg.reasoning import facts as facts_module
@@ -69,11 +70,17 @@ def test_facts_read_by_worker_processes_give_the_same_graph(
     monkeypatch.setattr(facts_module, "ProcessPoolExecutor", counting_pool)
     store = EmbeddedStore(tmp_path / "workers")
     build_graph(store, CASES_DIR)
+    (tmp_path / ".workers-facts-killed" / "store").mkdir(parents=True)  # left by a killed run
     reason(store, "hermit")
     assert spawned, "the fact queries did not run in worker processes"
     assert inferred(store) == once[1]
-    assert [p.name for p in tmp_path.iterdir()] == ["workers"]  # the snapshot is gone
+    assert [p.name for p in tmp_path.iterdir()] == ["workers"]  # no snapshot is left
     store.close()
+
+
+def test_a_failing_fact_worker_stops_the_read(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open the store"):
+        facts_module._spool_in_workers(tmp_path / "no-snapshot", 2, {}, 1, tmp_path)
 
 
 def test_second_run_and_leftovers(once: tuple[EmbeddedStore, set[str]]) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -22,8 +25,10 @@ from typing import Any
 
 from pyoxigraph import QuerySolutions
 
+from kg.errors import StoreError
 from kg.rdf.vocab import KG, OBO_BASE
 from kg.store.base import Store
+from kg.store.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,10 @@ def _query(name: str) -> str:
 # taking them in turn finish close together.
 FACT_QUERIES = ("findings", "cases", "events", "labs", "investigations", "antibodies")
 SPOOL_ROWS = 20_000  # rows buffered per chunk before they go to its spool file
+PARALLEL_MIN_CASES = 2000  # below this, starting worker processes costs more than it saves
+# Worker processes reading facts at most: each holds one query's working memory (about 0.25 GB
+# at 100,000 cases), and two already halve the time on the two cores this project targets.
+FACT_WORKERS = 2
 
 Rows = Callable[[str], Iterable[dict[str, Any]]]  # a fact query's name -> its rows
 
@@ -154,51 +163,103 @@ def spool_case_facts(store: Store, chunks: list[list[str]], directory: Path) -> 
     graph stops the binding, and one outside is joined over every graph, so each chunk's queries
     cost nearly a full read (2,000 of 4,000 cases: 14 s against 13 s for all).
 
-    A store in a directory is read by one worker process per core, each running whole fact
-    queries in turn: a query runs on one core and its cost is decoding the terms it returns, so
-    the six queries on two cores take about half the time. The workers open a snapshot of the
-    store (:meth:`~kg.store.embedded.EmbeddedStore.snapshot`, hard links beside the store),
-    never the store this process holds open for writing.
+    A store in a directory is read by two worker processes (where two cores are free), each
+    running whole fact queries in turn: a query runs on one core and its cost is decoding the
+    terms it returns, so the six queries take about half the time. The workers open a snapshot
+    of the store (:meth:`~kg.store.embedded.EmbeddedStore.snapshot`, hard links in a temporary
+    folder beside it), never the store this process holds open for writing. Where no cheap
+    snapshot can be made there, or for fewer than :data:`PARALLEL_MIN_CASES` cases, the queries
+    run here, one after the other.
+
+    :raises StoreError: when a worker process stops without finishing its query.
     """
     chunk_of = {case: index for index, chunk in enumerate(chunks) for case in chunk}
-    location = getattr(store, "directory", None)
-    parallel = (os.cpu_count() or 1) > 1 and len(chunk_of) >= PARALLEL_MIN_CASES
-    if parallel and location is not None and callable(getattr(store, "snapshot", None)):
-        # beside the store, so that the snapshot's files are hard links on the same file system
-        prefix = f".{location.name}-facts-"
-        with tempfile.TemporaryDirectory(prefix=prefix, dir=location.parent) as holder:
-            snapshot = Path(holder) / "store"
-            store.snapshot(snapshot)  # type: ignore[attr-defined]
-            _spool_in_workers(snapshot, chunk_of, len(chunks), directory)
-        return
+    workers = _fact_workers(len(chunk_of))
+    if workers > 1 and isinstance(store, EmbeddedStore) and not store.read_only:
+        with _snapshot_beside(store) as snapshot:
+            if snapshot is not None:
+                _spool_in_workers(snapshot, workers, chunk_of, len(chunks), directory)
+                return
     for name in FACT_QUERIES:
         _spool_query(store, name, chunk_of, len(chunks), directory)
 
 
+def _fact_workers(cases: int) -> int:
+    """How many processes read the facts: one for a small store, else up to :data:`FACT_WORKERS`
+    of the cores this process may run on."""
+    if cases < PARALLEL_MIN_CASES:
+        return 1
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+    return min(cores, FACT_WORKERS)
+
+
+@contextmanager
+def _snapshot_beside(store: EmbeddedStore) -> Iterator[Path | None]:
+    """Yield a snapshot of the store in a temporary folder beside it, removed afterwards; None
+    when it cannot be cheap there: no directory, a parent folder on another file system (the
+    checkpoint would copy every file) or not writable.
+
+    Folders left by a run that was killed are removed first: this process holds the store open
+    for writing, so no other reasoning run can be using them.
+    """
+    location = store.directory
+    if location is None:
+        yield None
+        return
+    parent, prefix = location.parent, f".{location.name}-facts-"
+    for stale in parent.glob(f"{prefix}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        if os.stat(parent).st_dev != os.stat(location).st_dev:
+            yield None
+            return
+        holder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    except OSError:
+        yield None
+        return
+    try:
+        store.snapshot(holder / "store")
+    except StoreError:
+        shutil.rmtree(holder, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield holder / "store"
+    finally:
+        shutil.rmtree(holder, ignore_errors=True)
+
+
 def _spool_in_workers(
-    snapshot: Path, chunk_of: dict[str, int], chunks: int, directory: Path
+    snapshot: Path, workers: int, chunk_of: dict[str, int], chunks: int, directory: Path
 ) -> None:
-    """Spool every fact query from a snapshot, one worker process per core taking them in turn."""
-    workers = min(os.cpu_count() or 1, len(FACT_QUERIES))
+    """Spool every fact query from a snapshot, the workers taking the queries in turn.
+
+    :raises StoreError: when a worker process dies (the first error of any query is raised
+        as it is, and the queries not yet started are cancelled).
+    """
     context = multiprocessing.get_context("spawn")  # the caller holds the store's threads
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
         jobs = [
             pool.submit(_spool_query_from, snapshot, name, chunk_of, chunks, directory)
             for name in FACT_QUERIES
         ]
-        for job in jobs:
+        for job in as_completed(jobs):
             job.result()  # re-raises a worker's error
-
-
-PARALLEL_MIN_CASES = 2000  # below this, starting the workers costs more than it saves
+    except BrokenProcessPool as error:
+        raise StoreError(
+            f"a process reading the case facts stopped ({error}); "
+            "if the machine ran out of memory, run `kg reason` again with fewer other programs"
+        ) from error
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _spool_query_from(
     location: Path, name: str, chunk_of: dict[str, int], chunks: int, directory: Path
 ) -> None:
     """In a worker process: open the snapshot read-only and spool one fact query."""
-    from kg.store.embedded import EmbeddedStore  # the worker imports what it needs
-
     store = EmbeddedStore(location, read_only=True)
     try:
         _spool_query(store, name, chunk_of, chunks, directory)

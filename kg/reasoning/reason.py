@@ -13,7 +13,7 @@ Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not
 The fact queries run once over the whole store and their rows are spooled to temporary files by
 chunk (:func:`~kg.reasoning.facts.spool_case_facts`): 100,000 cases' facts would not fit the memory
 budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5. For
-a store in a directory the queries run in worker processes, one per core.
+a large store in a directory they run in two worker processes reading a snapshot of it.
 """
 
 from __future__ import annotations

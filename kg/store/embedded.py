@@ -160,7 +160,7 @@ class EmbeddedStore:
             raise StoreError("an in-memory store has no files to snapshot")
         try:
             self._store.backup(str(target))
-        except OSError as error:
+        except (OSError, RuntimeError) as error:  # RocksDB reports its errors as RuntimeError
             raise StoreError(f"cannot snapshot the store into {target}: {error}") from error
 
     def flush(self) -> None:
