@@ -167,7 +167,7 @@ def _variants(
     """Every named query with its defaults, again for one case and for one page of cases where it
     takes a case, again over every case by pages (what ``kg query NAME`` runs), and the lookup of
     that page's cases (what ``kg query --page`` runs first). A variant run by pages has no one
-    text: its options say ``{"by_pages": size}`` and its text is the unbound query.
+    text: its options say ``{"by_pages": size, "query": name}`` and its text is the unbound query.
 
     :param page: ``{"number": n, "size": s, "cases": [ids]}``, the page's cases known in advance.
     """
@@ -185,7 +185,7 @@ def _variants(
             out.append((label, query.bind({}, cases=iris), {}))
         if query.runs_by_pages and page:
             label = f"{name} (every case, by pages of {page['size']})"
-            out.append((label, query.bind({}), {"by_pages": str(page["size"])}))
+            out.append((label, query.bind({}), {"by_pages": str(page["size"]), "query": name}))
     if page:
         out.append(("case page lookup", case_page_query(page["number"], page["size"]), {}))
     return out
@@ -242,8 +242,7 @@ def query_run(args: Result) -> Result:
     for _ in range(args["repeats"] + 1):
         started = time.perf_counter()
         if "by_pages" in options:
-            name = args["label"].split(" (", 1)[0]
-            rows = _run_by_pages(store, name, int(options["by_pages"]))
+            rows = _run_by_pages(store, options["query"], int(options["by_pages"]))
         else:
             rows = _run_oxigraph(store, text)
         runs.append(time.perf_counter() - started)

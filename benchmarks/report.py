@@ -167,6 +167,11 @@ def _typical(q: dict[str, Any]) -> float | None:
 BY_PAGES = "(every case, by pages of"
 
 
+def _one_text_runs(r: dict[str, Any]) -> dict[str, Any]:
+    """The variants that run one SPARQL text: every one but the case queries run by pages."""
+    return {label: q for label, q in _ours(r).items() if BY_PAGES not in label}
+
+
 def _as_kg_query_runs(r: dict[str, Any]) -> dict[str, Any]:
     """The variants as ``kg query`` runs them: a case query over every case by pages, not whole."""
     ours = _ours(r)
@@ -177,14 +182,10 @@ def _as_kg_query_runs(r: dict[str, Any]) -> dict[str, Any]:
 def _worst_query(
     r: dict[str, Any], only: str = "", *, as_kg_query: bool = False
 ) -> tuple[str, float | None]:
-    """The slowest query variant (warm), among those whose label holds ``only``: every variant,
-    or (``as_kg_query``) those ``kg query`` runs, or (default) every one but the paged runs."""
-    variants = _as_kg_query_runs(r) if as_kg_query else _ours(r)
-    queries = {
-        label: q
-        for label, q in variants.items()
-        if only in label and (as_kg_query or BY_PAGES not in label)
-    }
+    """The slowest query variant (warm), among those whose label holds ``only``: those that run
+    one SPARQL text, or (``as_kg_query``) those ``kg query`` runs."""
+    variants = _as_kg_query_runs(r) if as_kg_query else _one_text_runs(r)
+    queries = {label: q for label, q in variants.items() if only in label}
     if not queries:
         return ("–", None)
     name = max(queries, key=lambda q: _typical(queries[q]) or 0.0)
@@ -259,8 +260,7 @@ def _standing(results: list[dict[str, Any]]) -> str:
                 for k, v in reasons.items()
             )
         )
-        whole = [q for label, q in _ours(r).items() if BY_PAGES not in label]
-        peaks = [b, *reasons.values(), *whole]
+        peaks = [b, *reasons.values(), *_one_text_runs(r).values()]
         peak = max((p.get("peak_rss_mb", 0) for p in peaks if p), default=0)
         cells["rss"].append(_verdict(peak or None, TARGETS["rss_mb"], lambda x: f"{x:.0f} MB"))
         peaks = [b, *reasons.values(), *_as_kg_query_runs(r).values()]

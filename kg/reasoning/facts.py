@@ -197,37 +197,41 @@ def _fact_workers(cases: int) -> int:
 @contextmanager
 def _snapshot_beside(store: EmbeddedStore) -> Iterator[Path | None]:
     """Yield a snapshot of the store in a temporary folder beside it, removed afterwards; None
-    when it cannot be cheap there: no directory, a parent folder on another file system (the
-    checkpoint would copy every file) or not writable.
+    when it cannot be cheap there (see :func:`_snapshot_folder`)."""
+    holder = _snapshot_folder(store)
+    try:
+        yield None if holder is None else holder / "store"
+    finally:
+        if holder is not None:
+            shutil.rmtree(holder, ignore_errors=True)
+
+
+def _snapshot_folder(store: EmbeddedStore) -> Path | None:
+    """Snapshot the store into ``store`` inside a new folder beside it and return the folder;
+    None for an in-memory store, a parent folder on another file system (the checkpoint would
+    copy every file) or one that cannot be written.
 
     Folders left by a run that was killed are removed first: this process holds the store open
     for writing, so no other reasoning run can be using them.
     """
     location = store.directory
     if location is None:
-        yield None
-        return
+        return None
     parent, prefix = location.parent, f".{location.name}-facts-"
     for stale in parent.glob(f"{prefix}*"):
         shutil.rmtree(stale, ignore_errors=True)
     try:
         if os.stat(parent).st_dev != os.stat(location).st_dev:
-            yield None
-            return
+            return None
         holder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError:
-        yield None
-        return
+        return None
     try:
         store.snapshot(holder / "store")
     except StoreError:
         shutil.rmtree(holder, ignore_errors=True)
-        yield None
-        return
-    try:
-        yield holder / "store"
-    finally:
-        shutil.rmtree(holder, ignore_errors=True)
+        return None
+    return holder
 
 
 def _spool_in_workers(
