@@ -30,6 +30,7 @@ Result = dict[str, Any]
 RESULT_PATH: Path | None = None
 STORE_WRITES = (
     "replace_graph", "replace_graphs", "drop_graph", "update", "bulk_load", "bulk_load_files",
+    "compact",
 )  # fmt: skip
 
 

@@ -230,7 +230,9 @@ def bulk_write(
     crash can leave cases half written. The marker, committed before the load and removed after
     it, says so: :func:`recover_interrupted_load` finds it on the next build or add and drops the
     case graphs, which were all written by the interrupted load because it only runs into a store
-    holding no case.
+    holding no case. The store is compacted before the marker goes (see
+    :meth:`kg.store.embedded.EmbeddedStore.compact`); a crash while compacting still counts as an
+    interrupted load.
     """
     spools = spool_files(plan.pending)
     if not spools:
@@ -242,6 +244,9 @@ def bulk_write(
     marker = Quad(BUILD_GRAPH, KG.bulkLoadStartedAt, started, BUILD_GRAPH)
     store.replace_graph(BUILD_GRAPH, [marker])
     store.bulk_load_files([*spools, provenance])  # type: ignore[attr-defined]
+    compact = getattr(store, "compact", None)
+    if callable(compact):
+        compact()  # before the next write, which would otherwise wait on RocksDB's compaction
     store.drop_graph(BUILD_GRAPH)
     if on_written:
         for item in plan.pending:

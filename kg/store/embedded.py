@@ -169,6 +169,18 @@ class EmbeddedStore:
         with it every 100,000 quads it stays near 170 MB, no slower."""
         self._store.flush()
 
+    def compact(self) -> None:
+        """Merge the files that bulk writes leave behind into RocksDB's sorted levels.
+
+        Each bulk write adds files that overlap the ones before it. Left alone, RocksDB compacts
+        them in the background and, past a few dozen, stops every write until it has caught
+        up: at 100,000 cases the first write after the build's bulk load waited 158 s. Reads pay
+        too, since a lookup consults every overlapping file. Bulk writers call this once at the
+        end, so the work is done when it is cheapest to do and the store is left in the shape
+        reads want.
+        """
+        self._store.optimize()
+
     def bulk_load(self, path: Path) -> None:
         """Load a dump file fast (no transaction; for restores and benchmarks)."""
         opener = gzip.open if path.name.endswith(".gz") else open
