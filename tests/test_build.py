@@ -9,6 +9,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 import kg.prepare
+import kg.store.embedded
 from kg.build import InvalidCases, build_graph, case_files
 from kg.cases import add_cases
 from kg.curation.validate import ValidationResult, validate_file
@@ -121,6 +122,26 @@ def test_bulk_and_transactional_writes_give_the_same_case_graphs(tmp_path: Path)
     assert sorted(report.added) == sorted(p.stem for p in rest)
     assert _case_quads(bulk) == _case_quads(stepwise)
     assert BUILD_GRAPH not in bulk.graphs()  # the in-progress marker is gone
+
+
+def test_a_bulk_load_in_many_runs_gives_the_same_case_graphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy_cases(tmp_path)
+    whole = EmbeddedStore(tmp_path / "whole")
+    build_graph(whole, folder)
+    monkeypatch.setattr(kg.prepare, "CHUNK_FILES", 1)  # a spool file per case
+    monkeypatch.setattr(kg.store.embedded, "BULK_LOAD_BYTES", 1)  # each spool file alone
+    runs: list[int] = []
+    load = kg.store.embedded.load_groups
+    monkeypatch.setattr(
+        kg.store.embedded, "load_groups", lambda *a: runs.append(len(g := load(*a))) or g
+    )
+    parts = EmbeddedStore(tmp_path / "parts")
+    build_graph(parts, folder)
+    assert runs[0] > 1  # the load really was split
+    assert _case_quads(parts) == _case_quads(whole)
+    assert BUILD_GRAPH not in parts.graphs()
 
 
 def test_a_build_after_an_interrupted_bulk_load_starts_the_cases_again(tmp_path: Path) -> None:

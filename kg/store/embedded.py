@@ -13,6 +13,35 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 from kg.errors import QueryError, StoreError
 from kg.store.base import QueryResult
 
+# Bytes of N-Quads per bulk load call. pyoxigraph's loader parses batches of a million quads and
+# processes one per core while it parses the next, so a long input holds three batches at once (at
+# 100,000 cases the loader peaked at 1.9 GB). About 1.7 million quads (the spool's quads average
+# 184 bytes) make two batches, one per core, and nothing waits with a third.
+BULK_LOAD_BYTES = 320 * 1024 * 1024
+
+
+def load_groups(paths: list[Path], max_bytes: int = BULK_LOAD_BYTES) -> list[list[Path]]:
+    """Split files, in order, into runs of at most ``max_bytes`` (a larger file is a run alone).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> files = [folder / name for name in "abcd"]
+    >>> for file, size in zip(files, (40, 50, 20, 200)):
+    ...     _ = file.write_bytes(b"x" * size)
+    >>> [[p.name for p in group] for group in load_groups(files, max_bytes=100)]
+    [['a', 'b'], ['c'], ['d']]
+    """
+    groups: list[list[Path]] = []
+    size = max_bytes
+    for path in paths:
+        length = path.stat().st_size
+        if size + length > max_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(path)
+        size += length
+    return groups
+
 
 def rdf_format_for(path: Path) -> RdfFormat:
     """Return the RDF format a dump or load file's name implies.
@@ -188,14 +217,16 @@ class EmbeddedStore:
             self._store.bulk_load(handle, rdf_format_for(path))
 
     def bulk_load_files(self, paths: list[Path]) -> None:
-        """Load N-Quads files in one bulk load (no transaction: the caller marks it in progress).
+        """Load N-Quads files in bulk (no transaction: the caller marks the load in progress).
 
         pyoxigraph's bulk loader parses on several threads and writes sorted files straight
-        into RocksDB, several times faster than SPARQL updates; one call for every file keeps
-        it to one set of files.
+        into RocksDB, several times faster than SPARQL updates. The files go in runs of about
+        :data:`BULK_LOAD_BYTES` (:func:`load_groups`), one call each, which bounds the loader's
+        memory whatever the corpus size; the files each call adds are merged by :meth:`compact`.
         """
-        with io.BufferedReader(ConcatenatedFiles(paths), buffer_size=1 << 20) as stream:
-            self._store.bulk_load(stream, RdfFormat.N_QUADS)
+        for group in load_groups(paths, BULK_LOAD_BYTES):
+            with io.BufferedReader(ConcatenatedFiles(group), buffer_size=1 << 20) as stream:
+                self._store.bulk_load(stream, RdfFormat.N_QUADS)
 
     def dump(self, path: Path) -> None:
         opener = gzip.open if path.name.endswith(".gz") else open
