@@ -119,8 +119,6 @@ def reason(
                     writer.write_chunk(new)
                 if keep_results:
                     results.update(part_results)
-    with stages("compact"):
-        writer.end_bulk()
     with stages("write"):
         writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
     return ReasoningReport(

@@ -72,7 +72,6 @@ class InferredWriter:
         self._add_quads = getattr(store, "add_quads", None)
         self._bulk_add_quads = getattr(store, "bulk_add_quads", None)
         self._bulk: list[Quad] = []  # quads of whole cases queued for bulk_add_quads
-        self._bulk_written = False  # bulk writes since the last compaction
         # an empty graph at the start holds no old quads for any case this run has not written
         self._fresh = not _holds_quads(store)
         self._done: set[str] = set()  # cases written by this writer
@@ -128,20 +127,6 @@ class InferredWriter:
             self._bulk_add_quads(self._bulk)  # type: ignore[misc]
             self.changed += len(self._bulk)
             self._bulk = []
-            self._bulk_written = True
-
-    def end_bulk(self) -> None:
-        """Write what is queued for bulk, then compact the store if anything went in bulk.
-
-        Every bulk write leaves files overlapping the earlier ones; without compacting, the
-        transactions that end the run, and later reads, wait on RocksDB merging them
-        (:meth:`kg.store.embedded.EmbeddedStore.compact`).
-        """
-        self._write_bulk()
-        compact = getattr(self.store, "compact", None)
-        if self._bulk_written and callable(compact):
-            compact()
-            self._bulk_written = False
 
     def _add_only(self, added: list[Quad]) -> None:
         """Insert a batch of whole cases in one store transaction, no SPARQL text."""
