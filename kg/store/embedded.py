@@ -26,16 +26,16 @@ def load_groups(paths: list[Path], max_bytes: int = BULK_LOAD_BYTES) -> list[lis
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> files = [folder / name for name in "abcd"]
-    >>> for file, size in zip(files, (40, 50, 20, 200)):
+    >>> for file, size in zip(files, (0, 90, 20, 200)):
     ...     _ = file.write_bytes(b"x" * size)
     >>> [[p.name for p in group] for group in load_groups(files, max_bytes=100)]
     [['a', 'b'], ['c'], ['d']]
     """
     groups: list[list[Path]] = []
-    size = max_bytes
+    size = 0
     for path in paths:
         length = path.stat().st_size
-        if size + length > max_bytes:
+        if not groups or size + length > max_bytes:
             groups.append([])
             size = 0
         groups[-1].append(path)
