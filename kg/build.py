@@ -37,6 +37,7 @@ from kg.rdf.vocab import (
     case_graph,
 )
 from kg.store.base import Store
+from kg.tumour_summary import refresh_summary, summary_is_present
 
 
 class InvalidCases(KgError):
@@ -351,6 +352,8 @@ def build_graph(
     report.unchanged = sorted([*report.unchanged, *unchanged])
     report.ontology_updated = sync_ontology(store, ontology_dir)
     report.claims_updated = write_claims(store, claims)
+    if report.added or report.replaced or report.ontology_updated or not summary_is_present(store):
+        refresh_summary(store)  # the roll-up depends on the cases and on the tumour hierarchy
     return report
 
 

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
@@ -31,9 +30,11 @@ from kg.curation.duplicates import CaseProfile, LikelyDuplicate, find_likely_dup
 from kg.curation.validate import ValidationResult, validate_file
 from kg.errors import CaseFileError, StoreError
 from kg.issues import Issue, Severity, display_path
+from kg.paths import internal_query
 from kg.prepare import PreparedCase, prepare_files
 from kg.rdf.vocab import case_graph
 from kg.store.base import QueryResult, Store
+from kg.tumour_summary import refresh_summary
 
 
 class CaseNotFound(StoreError):
@@ -65,11 +66,6 @@ class AddReport:
     build: BuildReport
     files: int
     duplicates: list[Issue] = field(default_factory=list)
-
-
-def sparql(name: str) -> str:
-    """Return the text of one of the package's own queries (kg/sparql/<name>.rq)."""
-    return resources.files("kg").joinpath("sparql", f"{name}.rq").read_text("utf-8")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -155,6 +151,8 @@ def add_cases(
     pairs = find_likely_duplicates(profiles, stored_profiles(store))  # before writing: new vs old
     sink.start("write", len(plan.pending))
     apply_plan(store, plan, on_written=lambda _: sink.advance("write"))
+    if plan.pending:
+        refresh_summary(store)
     return AddReport(plan.report, len(files), [duplicate_issue(p, incoming) for p in pairs])
 
 
@@ -179,7 +177,7 @@ def stored_profiles(store: Store) -> list[CaseProfile]:
     """Return the duplicate-detection profile of every stored case that states an age."""
     rows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     people: dict[str, tuple[str, float]] = {}
-    for row in _solutions(store.query(sparql("case-profiles"))):
+    for row in _solutions(store.query(internal_query("case-profiles"))):
         case_id = str(row["case"].value)
         people[case_id] = (str(row["sex"].value), float(Decimal(row["age"].value)))
         rows[case_id][str(row["kind"].value)].add(str(row["value"].value))
@@ -204,7 +202,7 @@ def _solutions(result: QueryResult) -> QuerySolutions:
 
 def list_cases(store: Store) -> QueryResult:
     """Return one row per stored case: publication, patient, tumours, findings, provenance."""
-    return store.query(sparql("case-list"))
+    return store.query(internal_query("case-list"))
 
 
 def remove_case(store: Store, case_id: str) -> None:
@@ -214,6 +212,7 @@ def remove_case(store: Store, case_id: str) -> None:
     """
     require_case(store, case_id)
     store.drop_graph(case_graph(case_id))
+    refresh_summary(store)
 
 
 def require_case(store: Store, case_id: str) -> None:

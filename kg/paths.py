@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,3 +26,11 @@ def default_store_dir() -> Path:
     """
     override = os.environ.get("KG_STORE")
     return Path(override) if override else PROJECT_ROOT / "data" / "store"
+
+
+def internal_query(name: str) -> str:
+    """Return the text of one of the package's own queries (``kg/sparql/<name>.rq``).
+
+    These are read by the code, not offered to users: the named queries live in ``queries/``.
+    """
+    return resources.files("kg").joinpath("sparql", f"{name}.rq").read_text("utf-8")

@@ -295,6 +295,14 @@ KG_INFERENCE_PROPERTIES = [
     "pnsRule",
 ]
 
+# The per-tumour-type summary of DM cases (kg/tumour_summary.py): annotations of the type classes.
+KG_SUMMARY_PROPERTIES = [
+    "dmCaseCount",
+    "dmSources",
+    "dmPositiveAntibodies",
+    "summarisedAt",
+]
+
 KG_ANNOTATION_PROPERTIES = [
     "phenotype",
     "bodySite",
@@ -316,6 +324,7 @@ KG = ClosedNamespace(
     + KG_OBJECT_PROPERTIES
     + KG_DATA_PROPERTIES
     + KG_INFERENCE_PROPERTIES
+    + KG_SUMMARY_PROPERTIES
     + KG_ANNOTATION_PROPERTIES,
 )
 
@@ -333,6 +342,7 @@ ONTOLOGY_GRAPH = NamedNode(GRAPH_BASE + "ontology")
 CLAIMS_GRAPH = NamedNode(GRAPH_BASE + "claims")
 INFERRED_GRAPH = NamedNode(GRAPH_BASE + "inferred")
 HIERARCHY_GRAPH = NamedNode(GRAPH_BASE + "class-hierarchy")
+SUMMARY_GRAPH = NamedNode(GRAPH_BASE + "tumour-dm-summary")
 BUILD_GRAPH = NamedNode(GRAPH_BASE + "build")  # holds a marker only while a bulk load runs
 
 

@@ -1,0 +1,124 @@
+"""The per-tumour-type summary of dermatomyositis cases that `tumour-dm-associations` reads.
+
+The question "which tumour types carry DM, with which antibodies, reported where" rolls every DM
+case up the tumour hierarchy and aggregates over all of them: work in proportion to the whole
+store (tens of seconds at 100,000 cases, mostly Oxigraph decoding the terms it reads), for an
+answer of one row per tumour type. So whatever writes cases (the build, `kg add`, `kg remove`)
+recomputes the summary once afterwards, into its own graph, and the named query only looks rows
+up there. The summary is derived data, like the class hierarchy: the case graphs stay the only
+record of what the papers say, and the direct form of the query
+(``tests/data/tumour-dm-associations-direct.rq``) gives the same rows (tests/test_queries.py).
+
+Each tumour type (an OncoTree class, or a curated grouping such as Sarcoma) that has a DM case at
+or under it is the subject of three statements in the summary graph: the number of DM cases, their
+sources (``PMID:...`` or ``doi:...``), and the antibodies found positive or weakly positive in
+them (absent when there are none). Lists are sorted and joined with ", ", so the query's output no
+longer depends on the order an engine happens to aggregate in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.paths import internal_query
+from kg.rdf.vocab import KG, SUMMARY_GRAPH, XSD
+from kg.store.base import Store
+
+SEPARATOR = ", "
+
+
+@dataclass
+class TumourTally:
+    """What the DM cases at or under one tumour type have in common with it."""
+
+    cases: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    antibodies: set[str] = field(default_factory=set)
+
+
+def refresh_summary(store: Store) -> int:
+    """Recompute the summary from the case graphs and replace its graph in one transaction.
+
+    :returns: the number of tumour types with at least one DM case.
+    """
+    tallies = tally(store)
+    store.replace_graph(SUMMARY_GRAPH, summary_quads(tallies, datetime.now(UTC)))
+    return len(tallies)
+
+
+def summary_is_present(store: Store) -> bool:
+    """Tell whether the store holds a summary (an empty one counts: a store may have no DM case)."""
+    marker = (
+        f"SELECT ?t WHERE {{ GRAPH <{SUMMARY_GRAPH.value}> "
+        f"{{ <{SUMMARY_GRAPH.value}> <{KG.summarisedAt.value}> ?t }} }} LIMIT 1"
+    )
+    return any(True for _ in store.query(marker))  # type: ignore[union-attr]
+
+
+def tally(store: Store) -> dict[NamedNode, TumourTally]:
+    """Roll every DM case, its sources and its positive antibodies up to each tumour type above it.
+
+    Three reads (the DM cases with their types and publications, the hierarchy of neoplasm types,
+    the positive antibody results), each one pass over its rows, then the roll-up in memory: one
+    entry per case and ancestor type, a few hundred thousand at 100,000 cases.
+    """
+    types_above = _types_above(store)
+    case_types: dict[str, set[NamedNode]] = defaultdict(set)
+    tallies: dict[NamedNode, TumourTally] = defaultdict(TumourTally)
+    for row in store.query(internal_query("tumour-dm-cases")):  # type: ignore[union-attr]
+        case = row["case"].value
+        source = _source(row["pmid"], row["doi"])
+        for tumour_type in types_above.get(row["leafType"], ()):
+            case_types[case].add(tumour_type)
+            tallies[tumour_type].cases.add(case)
+            if source:
+                tallies[tumour_type].sources.add(source)
+    for row in store.query(internal_query("tumour-dm-antibodies")):  # type: ignore[union-attr]
+        for tumour_type in case_types.get(row["case"].value, ()):
+            tallies[tumour_type].antibodies.add(row["antibodyLabel"].value)
+    return dict(tallies)
+
+
+def summary_quads(tallies: dict[NamedNode, TumourTally], when: datetime) -> list[Quad]:
+    """Write each type's tally as statements about the type, plus the time of the summary.
+
+    >>> t = TumourTally({"c1", "c2"}, {"PMID:2", "PMID:1"}, set())
+    >>> lms = NamedNode("https://w3id.org/dmkg/oncotree/LMS")
+    >>> quads = summary_quads({lms: t}, datetime(2026, 1, 1, tzinfo=UTC))
+    >>> [(q.predicate.value.rsplit("/", 1)[1], q.object.value) for q in quads]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('dmCaseCount', '2'), ('dmSources', 'PMID:1, PMID:2'),
+     ('summarisedAt', '2026-01-01T00:00:00+00:00')]
+    """
+    quads = []
+    for tumour_type, counted in sorted(tallies.items(), key=lambda item: item[0].value):
+        values = [
+            (KG.dmCaseCount, Literal(str(len(counted.cases)), datatype=XSD.integer)),
+            (KG.dmSources, Literal(SEPARATOR.join(sorted(counted.sources)))),
+        ]
+        if counted.antibodies:
+            antibodies = SEPARATOR.join(sorted(counted.antibodies))
+            values.append((KG.dmPositiveAntibodies, Literal(antibodies)))
+        quads += [Quad(tumour_type, p, o, SUMMARY_GRAPH) for p, o in values]
+    stamp = Literal(when.isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    quads.append(Quad(SUMMARY_GRAPH, KG.summarisedAt, stamp, SUMMARY_GRAPH))
+    return quads
+
+
+def _types_above(store: Store) -> dict[NamedNode, set[NamedNode]]:
+    """Map each class to the neoplasm types it is (itself included, when it is one)."""
+    above: dict[NamedNode, set[NamedNode]] = defaultdict(set)
+    for row in store.query(internal_query("tumour-hierarchy")):  # type: ignore[union-attr]
+        above[row["class"]].add(row["tumourType"])
+    return above
+
+
+def _source(pmid: Literal | None, doi: Literal | None) -> str | None:
+    """Name a publication as the direct query does: its PMID when it has one, else its DOI."""
+    if pmid is not None:
+        return f"PMID:{pmid.value}"
+    return f"doi:{doi.value}" if doi is not None else None

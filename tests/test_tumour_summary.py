@@ -1,0 +1,101 @@
+"""The tumour-type summary of DM cases answers exactly what the direct query over the cases does,
+and follows every write of cases (build, add, replace, remove)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.build import build_graph
+from kg.cases import add_cases, remove_case
+from kg.paths import CASES_DIR, PROJECT_ROOT
+from kg.queries import find_query, parse_query_file
+from kg.results import to_table
+from kg.store import EmbeddedStore
+from kg.tumour_summary import refresh_summary, summary_is_present
+from tests.conftest import FOUNDING_CASE
+
+DIRECT = parse_query_file(PROJECT_ROOT / "tests" / "data" / "tumour-dm-associations-direct.rq")
+LISTS = ("sources", "positiveAntibodies")
+
+
+def rows_of(store: EmbeddedStore, text: str) -> list[tuple[object, ...]]:
+    """The query's rows in order, with its comma-separated lists as sets (GROUP_CONCAT has no
+    order in SPARQL, so the direct form's lists come in whatever order the engine met them)."""
+    table = to_table(store.query(text))
+    out = []
+    for row in table.rows:
+        cells = dict(zip(table.columns, row, strict=True))
+        for name in LISTS:
+            cells[name] = frozenset(cells[name].split(", ")) if cells[name] else cells[name]
+        out.append(tuple(cells[name] for name in table.columns))
+    return out
+
+
+def by_code(store: EmbeddedStore, **params: str) -> dict[str, dict[str, str]]:
+    table = to_table(store.query(find_query("tumour-dm-associations").bind(params)))
+    rows = [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+    return {row["code"]: row for row in rows if row["code"]}
+
+
+@pytest.mark.parametrize("tumour", [None, "LMS", "SOFT_TISSUE", "BONE", "CHS", "UCS"])
+def test_summary_gives_the_direct_query_s_rows(built_store: EmbeddedStore, tumour: str) -> None:
+    params = {"tumour": tumour} if tumour else {}
+    direct = rows_of(built_store, DIRECT.bind(params))
+    summary = rows_of(built_store, find_query("tumour-dm-associations").bind(params))
+    assert direct, "the curated cases have DM cases under every tumour type tested"
+    # same rows; rows tied on (cases, label) may come in either order
+    assert sorted(map(repr, summary)) == sorted(map(repr, direct))
+    assert [row[:4] for row in summary] == [row[:4] for row in direct]
+
+
+def test_summary_lists_are_sorted(built_store: EmbeddedStore) -> None:
+    for row in by_code(built_store).values():
+        for name in LISTS:
+            if row[name]:
+                items = row[name].split(", ")
+                assert items == sorted(items), (row["code"], name)
+
+
+@pytest.fixture
+def small_store(tmp_path: Path) -> EmbeddedStore:
+    """A store built from a copy of the curated cases, for tests that write."""
+    cases = tmp_path / "cases"
+    shutil.copytree(CASES_DIR, cases)
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, cases)
+    return store
+
+
+def test_summary_follows_removing_and_adding_a_case(small_store: EmbeddedStore) -> None:
+    """The founding case is the only leiomyosarcoma with DM among the curated cases (Merry 2020)."""
+    before = by_code(small_store)
+    assert before["LMS"]["cases"] == "1"
+    remove_case(small_store, FOUNDING_CASE)
+    after = by_code(small_store)
+    assert "LMS" not in after
+    assert int(after["SOFT_TISSUE"]["cases"]) == int(before["SOFT_TISSUE"]["cases"]) - 1
+    add_cases(small_store, [CASES_DIR / f"{FOUNDING_CASE}.yaml"])
+    assert by_code(small_store) == before
+
+
+def test_a_rebuild_restores_a_missing_summary_and_an_unchanged_one_is_kept(
+    small_store: EmbeddedStore, tmp_path: Path
+) -> None:
+    before = by_code(small_store)
+    small_store.update("DROP GRAPH <https://w3id.org/dmkg/graph/tumour-dm-summary>")
+    assert not summary_is_present(small_store) and by_code(small_store) == {}
+    build_graph(small_store, tmp_path / "cases")  # every case unchanged: only the summary is redone
+    assert by_code(small_store) == before
+    stamp = "SELECT ?t WHERE { GRAPH ?g { ?g <https://w3id.org/dmkg/vocab/summarisedAt> ?t } }"
+    (first,) = [row["t"] for row in small_store.query(stamp)]
+    build_graph(small_store, tmp_path / "cases")
+    assert [row["t"] for row in small_store.query(stamp)] == [first]
+
+
+def test_a_store_without_dm_cases_has_an_empty_summary(memory_store: EmbeddedStore) -> None:
+    assert refresh_summary(memory_store) == 0
+    assert summary_is_present(memory_store)
+    assert by_code(memory_store) == {}
