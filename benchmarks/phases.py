@@ -106,6 +106,7 @@ def build(args: Result) -> Result:
             "plan_writes",
             "apply_plan",
             "sync_ontology",
+            "refresh_summary",
         ),
     )
     started = time.perf_counter()

@@ -318,19 +318,20 @@ BUILD_TEXT = (
     "checksums with the store; *store writes* is the time spent in the store's write methods (the "
     "bulk load of the spool, its compaction, the ontology, the claims), compared with raw "
     "`pyoxigraph.Store.bulk_load` of the same N-Quads into an empty store, which leaves its "
-    "files uncompacted. *CPU time* is user + "
+    "files uncompacted. *DM summary* recomputes the per-tumour-type summary of DM cases that "
+    "`tumour-dm-associations` reads (a dash: built before it existed). *CPU time* is user + "
     "system time of the whole build phase: the build, its workers, and the N-Quads dump made "
     "afterwards for the load floor. Sizes measured before "
     "the spool existed show validation and conversion separately in their JSON files."
 )
 BUILD_HEAD = ["cases", "build", "CPU time", "cases/s", "peak RSS", "validate + convert",
-              "judge batch", "store writes", "of which compaction", "ontology",
+              "judge batch", "store writes", "of which compaction", "ontology", "DM summary",
               "raw pyoxigraph bulk load",
               "store load / raw", "quads"]  # fmt: skip
 
 
-def _compaction(stages: dict[str, Any], name: str = "store.compact") -> str:
-    """A compaction stage's time, or a dash for runs made before stores were compacted."""
+def _stage_or_dash(stages: dict[str, Any], name: str = "store.compact") -> str:
+    """A stage's time, or a dash for runs made before the stage existed (compaction, summary)."""
     return _stage(stages, name) if name in stages else "–"
 
 
@@ -340,7 +341,7 @@ def _build(results: list[dict[str, Any]]) -> str:
         b = r.get("build", {})
         if not _ok(b):
             status = f"{b.get('status', 'not run')} after {fmt_seconds(b.get('wall_seconds'))}"
-            rows.append(_row(f"{r['size']:,}", status, "", "", _mb(b), *[""] * 9))
+            rows.append(_row(f"{r['size']:,}", status, "", "", _mb(b), *[""] * 10))
             continue
         res, floor = b["result"], r.get("load_floor", {})
         st = res.get("stages", {})
@@ -350,7 +351,8 @@ def _build(results: list[dict[str, Any]]) -> str:
             f"{res['cases'] / res['seconds']:.0f}",
             _mb(b), _stage(st, "prepare_files", "validate_all", "convert_case"),
             _stage(st, "plan_writes"),
-            fmt_seconds(res["store_load_seconds"]), _compaction(st), _stage(st, "sync_ontology"),
+            fmt_seconds(res["store_load_seconds"]), _stage_or_dash(st), _stage(st, "sync_ontology"),
+            _stage_or_dash(st, "refresh_summary"),
             f"{fmt_seconds(floor_s)} ({_mb(floor)})", _ratio(res["store_load_seconds"], floor_s),
             f"{res['quads']:,}",
         ))  # fmt: skip
@@ -407,7 +409,7 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
                 _stage(st, "check_cases", "consistency (waiting)", "consistency"),
                 _stage(st, "classify_profiles", "classify"),
                 _stage(st, "case_results", "case_quads", "store.replace_graph", "assess", "write"),
-                _compaction(st, "compact"),
+                _stage_or_dash(st, "compact"),
                 _mb(run),
                 formulation, agreement,
             ))  # fmt: skip

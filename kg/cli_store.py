@@ -17,6 +17,7 @@ from kg.store import open_store
 from kg.store.backup import load_file
 from kg.store.credentials import load_serve_token
 from kg.store.embedded import rdf_format_for
+from kg.tumour_summary import refresh_summary, summary_inputs_changed
 from kg.web.server import ServeConfig, SparqlServer, serve
 
 commands = typer.Typer()
@@ -78,6 +79,8 @@ def load_command(
         where = location(store, endpoint, update_endpoint)
         target = open_store(where)
         report = load_file(target, file)
+        if summary_inputs_changed(report.graphs):
+            refresh_summary(target)  # the dump's summary, if any, was of the store it came from
         target.close()
         console.print(f"{report.quads:,} quads in {len(report.graphs)} graph(s) loaded into "
                       f"{where.describe()}")  # fmt: skip

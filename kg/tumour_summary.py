@@ -19,13 +19,21 @@ longer depends on the order an engine happens to aggregate in.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.paths import internal_query
-from kg.rdf.vocab import KG, SUMMARY_GRAPH, XSD
+from kg.rdf.vocab import (
+    CASE_BASE,
+    HIERARCHY_GRAPH,
+    KG,
+    ONTOLOGY_GRAPH,
+    SUMMARY_GRAPH,
+    XSD,
+)
 from kg.store.base import Store
 
 SEPARATOR = ", "
@@ -43,11 +51,30 @@ class TumourTally:
 def refresh_summary(store: Store) -> int:
     """Recompute the summary from the case graphs and replace its graph in one transaction.
 
+    A summary equal to the stored one is not written again, so its time stays that of the last
+    change, and a store restored from a complete dump stays quad for quad the store dumped.
+
     :returns: the number of tumour types with at least one DM case.
     """
     tallies = tally(store)
-    store.replace_graph(SUMMARY_GRAPH, summary_quads(tallies, datetime.now(UTC)))
+    quads = summary_quads(tallies, datetime.now(UTC))
+    stored = set(store.quads(SUMMARY_GRAPH))
+    unstamped = {q for q in quads if q.predicate != KG.summarisedAt}
+    if {q for q in stored if q.predicate != KG.summarisedAt} != unstamped or stored == unstamped:
+        store.replace_graph(SUMMARY_GRAPH, quads)
     return len(tallies)
+
+
+def summary_inputs_changed(graphs: Iterable[NamedNode]) -> bool:
+    """Tell whether replacing these graphs can change the summary (or replaced the summary itself).
+
+    >>> summary_inputs_changed([NamedNode("https://w3id.org/dmkg/graph/claims")])
+    False
+    >>> summary_inputs_changed([NamedNode("https://w3id.org/dmkg/case/a")])
+    True
+    """
+    inputs = {ONTOLOGY_GRAPH, HIERARCHY_GRAPH, SUMMARY_GRAPH}
+    return any(g in inputs or g.value.startswith(CASE_BASE) for g in graphs)
 
 
 def summary_is_present(store: Store) -> bool:

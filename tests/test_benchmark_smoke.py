@@ -175,3 +175,19 @@ def test_rdflib_loads_the_same_quads_and_returns_the_same_rows(smoke: dict[str, 
     assert finished, "rdflib finished no query at all"
     for label, theirs in finished.items():
         assert theirs["rows"] == ours[label]["rows"], label
+
+
+@pytest.mark.slow
+@pytest.mark.java
+def test_the_dm_summary_agrees_with_the_direct_query_on_generated_cases(
+    smoke: dict[str, Any],
+) -> None:
+    """Generated cases cover far more tumour types and antibodies than the curated ones."""
+    from tests.test_tumour_summary import DIRECT, rows_of
+
+    store = _store(smoke)
+    direct = rows_of(store, DIRECT.bind({}))
+    summary = rows_of(store, find_query("tumour-dm-associations").bind({}))
+    assert len(direct) > 20
+    assert sorted(map(repr, summary)) == sorted(map(repr, direct))
+    assert smoke["build"]["result"]["stages"]["refresh_summary"]["calls"] == 1

@@ -7,11 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pyoxigraph import RdfFormat, serialize
+from typer.testing import CliRunner
 
 from kg.build import build_graph
 from kg.cases import add_cases, remove_case
+from kg.cli_store import commands
 from kg.paths import CASES_DIR, PROJECT_ROOT
 from kg.queries import find_query, parse_query_file
+from kg.rdf.vocab import case_graph
 from kg.results import to_table
 from kg.store import EmbeddedStore
 from kg.tumour_summary import refresh_summary, summary_is_present
@@ -92,7 +96,22 @@ def test_a_rebuild_restores_a_missing_summary_and_an_unchanged_one_is_kept(
     stamp = "SELECT ?t WHERE { GRAPH ?g { ?g <https://w3id.org/dmkg/vocab/summarisedAt> ?t } }"
     (first,) = [row["t"] for row in small_store.query(stamp)]
     build_graph(small_store, tmp_path / "cases")
+    refresh_summary(small_store)  # nothing changed: the summary is not rewritten
     assert [row["t"] for row in small_store.query(stamp)] == [first]
+
+
+def test_loading_a_case_from_a_dump_refreshes_the_summary(
+    small_store: EmbeddedStore, tmp_path: Path
+) -> None:
+    before = by_code(small_store)
+    dump = tmp_path / "founding.nq"
+    graph = case_graph(FOUNDING_CASE)
+    dump.write_bytes(serialize(small_store.quads(graph), format=RdfFormat.N_QUADS))
+    remove_case(small_store, FOUNDING_CASE)
+    small_store.close()
+    result = CliRunner().invoke(commands, ["load", str(dump), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert by_code(EmbeddedStore(tmp_path / "store")) == before
 
 
 def test_a_store_without_dm_cases_has_an_empty_summary(memory_store: EmbeddedStore) -> None:
