@@ -417,7 +417,7 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
 
 
 QUERY_HEAD = ["query", "rows", "Oxigraph cold", "Oxigraph warm", "rdflib first run",
-              "rdflib warm", "rdflib / Oxigraph (warm)"]  # fmt: skip
+              "rdflib warm", "rdflib / Oxigraph (warm)", "measured at"]  # fmt: skip
 
 
 def _rdflib_cells(ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[str, str, str]:
@@ -445,7 +445,7 @@ def _queries(r: dict[str, Any]) -> str:
             cold += f" ({q.get('status')}: stopped after {q.get('runs', 0)} run(s))"
         rd_first, rd_warm, ratio = _rdflib_cells(q, theirs.get(name, {}))
         rows.append(_row(name, f"{q.get('rows', 0):,}", cold, fmt_seconds(q.get("warm_median")),
-                         rd_first, rd_warm, ratio))  # fmt: skip
+                         rd_first, rd_warm, ratio, q.get("commit") or "–"))  # fmt: skip
     res = rd.get("result") or {}
     if rd.get("status") == "ok" and "load_seconds" in res:
         load = (f"rdflib Dataset load of the same {res.get('quads', 0):,} quads: "

@@ -88,6 +88,7 @@ def benchmark_size(
     page = sample_page(size)
     out = out if out is not None else {}
     out.update({"size": size, "seed": options.seed})
+    earlier_queries = out.get("phase_commits", {}).get("queries")
     out.setdefault("phase_commits", {}).update(dict.fromkeys(groups, machine_info()["commit"]))
     _log(f"size {size}: {work} ({', '.join(groups)})")
     if "build" in groups:
@@ -106,7 +107,8 @@ def benchmark_size(
             )
         out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
     if "queries" in groups:
-        out["queries"] = _queries(paths["store"], sample, page, options, out.get("queries"))
+        kept = _stamped(out.get("queries"), earlier_queries)
+        out["queries"] = _queries(paths["store"], sample, page, options, kept)
     if "rdflib" in groups:
         out["rdflib"] = _rdflib(paths, sample, page, options)
     if not options.keep and set(groups) == set(PHASE_GROUPS):
@@ -141,6 +143,18 @@ def sample_page(size: int) -> dict[str, Any]:
     first = (number - 1) * PAGE_SIZE
     cases = [case_id(i) for i in range(first, min(first + PAGE_SIZE, size))]
     return {"number": number, "size": PAGE_SIZE, "cases": cases}
+
+
+def _stamped(previous: dict[str, Any] | None, commit: str | None) -> dict[str, Any] | None:
+    """Earlier query results, each marked with the commit it ran at (runs from before results
+    carried their own commit ran at the queries phase's commit), so a partial rerun keeps them
+    attributed to it."""
+    if not previous:
+        return previous
+    queries = {
+        label: {"commit": commit, **entry} for label, entry in previous.get("queries", {}).items()
+    }
+    return {**previous, "queries": queries}
 
 
 def _queries(
@@ -188,6 +202,7 @@ def _queries(
             "cold_median": statistics.median(cold) if cold else None,
             "cold_runs": len(cold),
             "peak_rss_mb": warm.peak_rss_mb,
+            "commit": machine_info()["commit"],
         }
         cold_median, warm_median = (
             out["queries"][label]["cold_median"],

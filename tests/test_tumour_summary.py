@@ -26,14 +26,14 @@ LISTS = ("sources", "positiveAntibodies")
 
 
 def rows_of(store: EmbeddedStore, text: str) -> list[tuple[object, ...]]:
-    """The query's rows in order, with its comma-separated lists as sets (GROUP_CONCAT has no
+    """The query's rows in order, with its comma-separated lists sorted (GROUP_CONCAT has no
     order in SPARQL, so the direct form's lists come in whatever order the engine met them)."""
     table = to_table(store.query(text))
     out = []
     for row in table.rows:
         cells = dict(zip(table.columns, row, strict=True))
         for name in LISTS:
-            cells[name] = frozenset(cells[name].split(", ")) if cells[name] else cells[name]
+            cells[name] = tuple(sorted(cells[name].split(", "))) if cells[name] else cells[name]
         out.append(tuple(cells[name] for name in table.columns))
     return out
 
