@@ -210,12 +210,6 @@ class EmbeddedStore:
         """
         self._store.optimize()
 
-    def bulk_load(self, path: Path) -> None:
-        """Load a dump file fast (no transaction; for restores and benchmarks)."""
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            self._store.bulk_load(handle, rdf_format_for(path))
-
     def bulk_load_files(self, paths: list[Path]) -> None:
         """Load N-Quads files in bulk (no transaction: the caller marks the load in progress).
 
