@@ -138,19 +138,34 @@ def _header(results: list[dict[str, Any]]) -> str:
         m = r["machine"]
         versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         lines.append(
-            f"- **{r['size']:,} cases**: run {m['date']} at commit {_commits(r)}; {m['cpu']}, "
+            f"- **{r['size']:,} cases**: {_runs(r)}; {m['cpu']}, "
             f"{m['cores']} cores, {m['memory_gb']} GB; Linux {m['kernel']}; Python {m['python']}; "
             f"{versions}. Command: `{r.get('command', '')}`."
         )
     return "\n".join(lines)
 
 
-def _commits(r: dict[str, Any]) -> str:
-    """The commit a size was measured at, or each part's commit when it was run in parts."""
-    parts = r.get("phase_commits") or {}
-    if len(set(parts.values())) <= 1:
-        return str(r["machine"]["commit"])
-    return ", ".join(f"{commit} ({group})" for group, commit in parts.items())
+def _runs(r: dict[str, Any]) -> str:
+    """When and at which commit a size was measured, or each part's when it was run in parts.
+
+    The machine facts are those of the last run; results saved before each part recorded its
+    date say so rather than borrow the last run's.
+
+    >>> m = {"date": "2026-12-03 08:00 UTC", "commit": "b"}
+    >>> _runs({"machine": m, "phase_commits": {"build": "b"}, "phase_dates": {"build": m["date"]}})
+    'run 2026-12-03 08:00 UTC at commit b'
+    >>> _runs({"machine": m, "phase_commits": {"build": "a", "queries": "b"},
+    ...        "phase_dates": {"queries": m["date"]}})
+    'run in parts: build at a (date not recorded), queries at b (2026-12-03 08:00 UTC)'
+    """
+    commits = r.get("phase_commits") or {}
+    dates = r.get("phase_dates") or {}
+    if len(set(commits.values())) <= 1 and len(set(dates.values())) <= 1:
+        return f"run {r['machine']['date']} at commit {r['machine']['commit']}"
+    return "run in parts: " + ", ".join(
+        f"{group} at {commit} ({dates.get(group, 'date not recorded')})"
+        for group, commit in commits.items()
+    )
 
 
 def _ours(r: dict[str, Any]) -> dict[str, Any]:

@@ -89,7 +89,9 @@ def benchmark_size(
     out = out if out is not None else {}
     out.update({"size": size, "seed": options.seed})
     earlier_queries = out.get("phase_commits", {}).get("queries")
-    out.setdefault("phase_commits", {}).update(dict.fromkeys(groups, machine_info()["commit"]))
+    machine = machine_info()
+    out.setdefault("phase_commits", {}).update(dict.fromkeys(groups, machine["commit"]))
+    out.setdefault("phase_dates", {}).update(dict.fromkeys(groups, machine["date"]))
     _log(f"size {size}: {work} ({', '.join(groups)})")
     if "build" in groups:
         out["started"] = time.strftime("%Y-%m-%d %H:%M:%S")

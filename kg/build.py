@@ -37,7 +37,7 @@ from kg.rdf.vocab import (
     case_graph,
 )
 from kg.store.base import Store
-from kg.tumour_summary import refresh_summary, summary_is_present
+from kg.tumour_summary import ensure_summary, invalidate_summary
 
 
 class InvalidCases(KgError):
@@ -102,6 +102,7 @@ def sync_ontology(store: Store, ontology_dir: Path = ONTOLOGY_DIR) -> bool:
         return False
     marker = _ontology_marker(ontology_dir)
     quads = load_ontology_quads(ontology_dir)
+    invalidate_summary(store)  # it rolls cases up the tumour hierarchy the ontology gives
     store.replace_graphs(
         {ONTOLOGY_GRAPH: [*quads, marker], HIERARCHY_GRAPH: hierarchy_quads(quads)}
     )
@@ -206,6 +207,8 @@ def apply_plan(
     :param plan: a plan from :func:`plan_writes`.
     :param on_written: called with each case id once it is committed.
     """
+    if plan.pending:
+        invalidate_summary(store)  # before any case changes: see kg.tumour_summary
     bulk = getattr(store, "bulk_load_files", None)
     if bulk and not plan.store_had_cases and all(p.spool for p in plan.pending):
         bulk_write(store, plan, on_written)
@@ -267,6 +270,7 @@ def recover_interrupted_load(store: Store) -> int:
     if not any(True for _ in store.query(marker)):  # type: ignore[union-attr]
         return 0
     cases = [g for g in store.graphs() if g.value.startswith(CASE_BASE)]
+    invalidate_summary(store)
     for graph in cases:
         store.drop_graph(graph)
     store.drop_graph(BUILD_GRAPH)
@@ -352,8 +356,7 @@ def build_graph(
     report.unchanged = sorted([*report.unchanged, *unchanged])
     report.ontology_updated = sync_ontology(store, ontology_dir)
     report.claims_updated = write_claims(store, claims)
-    if report.added or report.replaced or report.ontology_updated or not summary_is_present(store):
-        refresh_summary(store)  # the roll-up depends on the cases and on the tumour hierarchy
+    ensure_summary(store)  # every write of a case or of the ontology above dropped it
     return report
 
 

@@ -34,7 +34,7 @@ from kg.paths import internal_query
 from kg.prepare import PreparedCase, prepare_files
 from kg.rdf.vocab import case_graph
 from kg.store.base import QueryResult, Store
-from kg.tumour_summary import refresh_summary
+from kg.tumour_summary import ensure_summary, invalidate_summary, refresh_summary
 
 
 class CaseNotFound(StoreError):
@@ -151,8 +151,7 @@ def add_cases(
     pairs = find_likely_duplicates(profiles, stored_profiles(store))  # before writing: new vs old
     sink.start("write", len(plan.pending))
     apply_plan(store, plan, on_written=lambda _: sink.advance("write"))
-    if plan.pending:
-        refresh_summary(store)
+    ensure_summary(store)  # dropped by the writes; or left missing by an add that did not finish
     return AddReport(plan.report, len(files), [duplicate_issue(p, incoming) for p in pairs])
 
 
@@ -211,6 +210,7 @@ def remove_case(store: Store, case_id: str) -> None:
     :raises CaseNotFound: when the store holds no such case.
     """
     require_case(store, case_id)
+    invalidate_summary(store)
     store.drop_graph(case_graph(case_id))
     refresh_summary(store)
 

@@ -18,6 +18,7 @@ from kg.issues import Issue
 from kg.paths import CASES_DIR
 from kg.store import open_store
 from kg.store.base import QueryResult
+from kg.tumour_summary import refresh_summary, require_summary
 
 app = typer.Typer(
     help="Build and query a knowledge graph of case reports of paraneoplastic dermatomyositis.",
@@ -65,6 +66,28 @@ def build_command(
         f"{location(store, endpoint, update_endpoint).describe()}"
     )
     _print_issues(report.warnings)
+    target.close()
+
+
+@app.command("summary")
+def summary_command(
+    store: StoreDir = None,
+    endpoint: Endpoint = None,
+    update_endpoint: UpdateEndpoint = None,
+) -> None:
+    """Recompute the summary of DM cases by tumour type that tumour-dm-associations reads.
+
+    Every write of cases recomputes it; run this after a write that did not finish, or after
+    changing cases with SPARQL updates of your own. A summary that still holds is kept as it is.
+
+    \b
+    Example:
+        kg summary --store /tmp/dm-graph
+    """
+    where = location(store, endpoint, update_endpoint)
+    target = open_store(where)
+    types = refresh_summary(target)
+    console.print(f"{types} tumour type(s) with a DM case summarised in {where.describe()}")
     target.close()
 
 
@@ -133,6 +156,7 @@ def query_command(
     if page is not None:
         query.bind(values, cases=[])  # refuses a query without a case before the store opens
     target = open_store(location(store, endpoint, update_endpoint), read_only=True)
+    require_summary(target, query.text)
     # only catalogue queries: their pages are checked against the whole run (tests/test_queries.py)
     by_pages = file is None and page is None and query.runs_by_pages
     if by_pages and queries.CASE_PARAMETER not in values:

@@ -13,8 +13,9 @@ from rich.console import Console
 from kg.cli_options import Endpoint, StoreDir, UpdateEndpoint, location
 from kg.errors import KgError
 from kg.paths import default_store_dir
+from kg.rdf.vocab import SUMMARY_GRAPH
 from kg.store import open_store
-from kg.store.backup import load_file
+from kg.store.backup import load_graphs, read_graphs
 from kg.store.credentials import load_serve_token
 from kg.store.embedded import rdf_format_for
 from kg.tumour_summary import refresh_summary, summary_inputs_changed
@@ -69,6 +70,9 @@ def load_command(
 ) -> None:
     """Replace the graphs a dump file holds, all or nothing; other graphs stay as they are.
 
+    A dump that brings cases or the ontology has the summary of DM cases by tumour type
+    recomputed (the dump's own is kept when it still holds, so a full restore is quad for quad).
+
     \b
     Example:
         kg load backup.nq.gz --store /tmp/restored
@@ -77,11 +81,16 @@ def load_command(
     """
     with exit_codes():
         where = location(store, endpoint, update_endpoint)
+        graphs = read_graphs(file)
+        carried = graphs.get(SUMMARY_GRAPH)  # of the store dumped; kept below if it still holds
+        stale = summary_inputs_changed(graphs)
         target = open_store(where)
-        report = load_file(target, file)
-        if summary_inputs_changed(report.graphs):
-            refresh_summary(target)  # the dump's summary, if any, was of the store it came from
-        target.close()
+        try:
+            report = load_graphs(target, file, graphs, emptied=[SUMMARY_GRAPH] if stale else [])
+            if stale:
+                refresh_summary(target, previous=carried)
+        finally:
+            target.close()
         console.print(f"{report.quads:,} quads in {len(report.graphs)} graph(s) loaded into "
                       f"{where.describe()}")  # fmt: skip
 

@@ -7,7 +7,14 @@ answer of one row per tumour type. So whatever writes cases (the build, `kg add`
 recomputes the summary once afterwards, into its own graph, and the named query only looks rows
 up there. The summary is derived data, like the class hierarchy: the case graphs stay the only
 record of what the papers say, and the direct form of the query
-(``tests/data/tumour-dm-associations-direct.rq``) gives the same rows (tests/test_queries.py).
+(``tests/data/tumour-dm-associations-direct.rq``) gives the same rows
+(tests/test_tumour_summary.py).
+
+A summary that is present is current: each writer drops it *before* it changes a case or the
+ontology (:func:`invalidate_summary`) and recomputes it afterwards, so a write that fails or is
+interrupted in between leaves no summary rather than a stale one. The next `kg build` or
+`kg add`, or `kg summary`, recomputes a missing summary, and `kg query` refuses to read one that
+is missing (:func:`require_summary`) instead of answering with no rows.
 
 Each tumour type (an OncoTree class, or a curated grouping such as Sarcoma) that has a DM case at
 or under it is the subject of three statements in the summary graph: the number of DM cases, their
@@ -25,6 +32,7 @@ from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from kg.errors import StoreError
 from kg.paths import internal_query
 from kg.rdf.vocab import (
     CASE_BASE,
@@ -48,21 +56,61 @@ class TumourTally:
     antibodies: set[str] = field(default_factory=set)
 
 
-def refresh_summary(store: Store) -> int:
+def refresh_summary(store: Store, previous: Iterable[Quad] | None = None) -> int:
     """Recompute the summary from the case graphs and replace its graph in one transaction.
 
-    A summary equal to the stored one is not written again, so its time stays that of the last
-    change, and a store restored from a complete dump stays quad for quad the store dumped.
+    A summary that still holds is kept as it was, time included, so its time stays that of the
+    last change, and a store restored from a complete dump stays quad for quad the store dumped.
 
+    :param previous: the summary to keep if it still holds; by default the stored one (`kg load`
+        passes the dump's, which it dropped while loading).
     :returns: the number of tumour types with at least one DM case.
     """
     tallies = tally(store)
-    quads = summary_quads(tallies, datetime.now(UTC))
     stored = set(store.quads(SUMMARY_GRAPH))
-    unstamped = {q for q in quads if q.predicate != KG.summarisedAt}
-    if {q for q in stored if q.predicate != KG.summarisedAt} != unstamped or stored == unstamped:
-        store.replace_graph(SUMMARY_GRAPH, quads)
+    kept = stored if previous is None else set(previous)
+    quads = set(summary_quads(tallies, datetime.now(UTC)))
+    if _rows(kept) == _rows(quads) and kept != _rows(kept):
+        quads = kept
+    if quads != stored:
+        store.replace_graph(SUMMARY_GRAPH, list(quads))
     return len(tallies)
+
+
+def _rows(quads: set[Quad]) -> set[Quad]:
+    """A summary's statements without its time stamp."""
+    return {q for q in quads if q.predicate != KG.summarisedAt}
+
+
+def invalidate_summary(store: Store) -> None:
+    """Drop the summary before a write that may change its inputs (see the module docstring)."""
+    store.drop_graph(SUMMARY_GRAPH)
+
+
+def ensure_summary(store: Store) -> bool:
+    """Recompute the summary when the store has none (a write invalidated it, or it never had one).
+
+    :returns: True when it was recomputed.
+    """
+    if summary_is_present(store):
+        return False
+    refresh_summary(store)
+    return True
+
+
+def require_summary(store: Store, sparql: str) -> None:
+    """Refuse to run a query that reads the summary graph while the store has no summary.
+
+    Without it the query would answer with no rows, which reads as "no tumour type has a DM case".
+
+    :raises StoreError: naming the graph and the command that recomputes it.
+    """
+    if SUMMARY_GRAPH.value in sparql and not summary_is_present(store):
+        raise StoreError(
+            f"the store has no summary of DM cases by tumour type (graph <{SUMMARY_GRAPH.value}>):"
+            " the last write of cases did not finish recomputing it; run `kg summary` (or the"
+            " next `kg build` or `kg add`) to recompute it"
+        )
 
 
 def summary_inputs_changed(graphs: Iterable[NamedNode]) -> bool:

@@ -12,13 +12,15 @@ from typer.testing import CliRunner
 
 from kg.build import build_graph
 from kg.cases import add_cases, remove_case
+from kg.cli import app, register_command_modules
 from kg.cli_store import commands
+from kg.errors import StoreError
 from kg.paths import CASES_DIR, PROJECT_ROOT
 from kg.queries import find_query, parse_query_file
-from kg.rdf.vocab import case_graph
+from kg.rdf.vocab import SUMMARY_GRAPH, case_graph
 from kg.results import to_table
 from kg.store import EmbeddedStore
-from kg.tumour_summary import refresh_summary, summary_is_present
+from kg.tumour_summary import refresh_summary, require_summary, summary_is_present
 from tests.conftest import FOUNDING_CASE
 
 DIRECT = parse_query_file(PROJECT_ROOT / "tests" / "data" / "tumour-dm-associations-direct.rq")
@@ -85,19 +87,64 @@ def test_summary_follows_removing_and_adding_a_case(small_store: EmbeddedStore) 
     assert by_code(small_store) == before
 
 
-def test_a_rebuild_restores_a_missing_summary_and_an_unchanged_one_is_kept(
-    small_store: EmbeddedStore, tmp_path: Path
+def test_a_rebuild_restores_a_missing_summary_and_an_unchanged_one_is_not_rewritten(
+    small_store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = by_code(small_store)
     small_store.update("DROP GRAPH <https://w3id.org/dmkg/graph/tumour-dm-summary>")
     assert not summary_is_present(small_store) and by_code(small_store) == {}
     build_graph(small_store, tmp_path / "cases")  # every case unchanged: only the summary is redone
     assert by_code(small_store) == before
-    stamp = "SELECT ?t WHERE { GRAPH ?g { ?g <https://w3id.org/dmkg/vocab/summarisedAt> ?t } }"
-    (first,) = [row["t"] for row in small_store.query(stamp)]
+    written: list[object] = []
+    replace = small_store.replace_graph
+
+    def recorded(graph: object, quads: object) -> None:
+        written.append(graph)
+        replace(graph, quads)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(small_store, "replace_graph", recorded)
     build_graph(small_store, tmp_path / "cases")
     refresh_summary(small_store)  # nothing changed: the summary is not rewritten
-    assert [row["t"] for row in small_store.query(stamp)] == [first]
+    assert written == []
+
+
+def test_a_write_stopped_before_the_summary_leaves_none_and_the_next_add_recomputes_it(
+    small_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write drops the summary before it changes a case, so a write that stops part-way leaves
+    no summary, which the query refuses, rather than a stale one, which it would answer from."""
+    before = by_code(small_store)
+    remove_case(small_store, FOUNDING_CASE)
+
+    def stop(store: EmbeddedStore) -> None:
+        raise StoreError("stopped")
+
+    monkeypatch.setattr("kg.tumour_summary.tally", stop)
+    with pytest.raises(StoreError, match="stopped"):
+        add_cases(small_store, [CASES_DIR / f"{FOUNDING_CASE}.yaml"])
+    monkeypatch.undo()
+    assert case_graph(FOUNDING_CASE) in small_store.graphs()  # the case was written
+    assert not summary_is_present(small_store)
+    with pytest.raises(StoreError, match="kg summary"):
+        require_summary(small_store, find_query("tumour-dm-associations").text)
+    add_cases(small_store, [CASES_DIR / f"{FOUNDING_CASE}.yaml"])  # nothing left to write
+    assert by_code(small_store) == before
+
+
+def test_kg_query_refuses_a_missing_summary_and_kg_summary_recomputes_it(
+    small_store: EmbeddedStore, tmp_path: Path
+) -> None:
+    before = by_code(small_store)
+    small_store.update("DROP GRAPH <https://w3id.org/dmkg/graph/tumour-dm-summary>")
+    small_store.close()
+    register_command_modules()
+    store = ["--store", str(tmp_path / "store")]
+    refused = CliRunner().invoke(app, ["query", "tumour-dm-associations", *store])
+    assert isinstance(refused.exception, StoreError)
+    assert "kg summary" in str(refused.exception)
+    done = CliRunner().invoke(app, ["summary", *store])
+    assert done.exit_code == 0, done.output
+    assert by_code(EmbeddedStore(tmp_path / "store")) == before
 
 
 def test_loading_a_case_from_a_dump_refreshes_the_summary(
@@ -112,6 +159,39 @@ def test_loading_a_case_from_a_dump_refreshes_the_summary(
     result = CliRunner().invoke(commands, ["load", str(dump), "--store", str(tmp_path / "store")])
     assert result.exit_code == 0, result.output
     assert by_code(EmbeddedStore(tmp_path / "store")) == before
+
+
+def test_loading_a_dump_with_its_summary_beside_other_cases_never_leaves_its_summary(
+    small_store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dump's summary counts the dumped store's cases, not the target's: the load drops it
+    with the cases it brings, so a load stopped before the summary is recomputed leaves none."""
+    before = by_code(small_store)
+    dump = tmp_path / "founding.nq"
+    quads = [q for g in (case_graph(FOUNDING_CASE), SUMMARY_GRAPH) for q in small_store.quads(g)]
+    dump.write_bytes(serialize(quads, format=RdfFormat.N_QUADS))
+    small_store.close()
+    other, empty = tmp_path / "other", tmp_path / "no-cases"
+    empty.mkdir()
+    target = EmbeddedStore(other)
+    build_graph(target, empty)  # the ontology and no case
+    target.close()
+    load = ["load", str(dump), "--store", str(other)]
+
+    def stop(store: EmbeddedStore) -> None:
+        raise StoreError("stopped")
+
+    monkeypatch.setattr("kg.tumour_summary.tally", stop)
+    assert CliRunner().invoke(commands, load).exit_code != 0
+    monkeypatch.undo()
+    target = EmbeddedStore(other)
+    assert case_graph(FOUNDING_CASE) in target.graphs() and not summary_is_present(target)
+    target.close()
+    result = CliRunner().invoke(commands, load)
+    assert result.exit_code == 0, result.output
+    alone = by_code(EmbeddedStore(other))
+    assert alone["LMS"]["cases"] == alone["SOFT_TISSUE"]["cases"] == "1"
+    assert int(before["SOFT_TISSUE"]["cases"]) > 1  # what the dumped summary said
 
 
 def test_a_store_without_dm_cases_has_an_empty_summary(memory_store: EmbeddedStore) -> None:

@@ -9,6 +9,7 @@ graph between backends.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,23 @@ def load_file(store: Store, path: Path) -> LoadReport:
 
     :raises StoreError: when the file cannot be read or the store refuses the data.
     """
-    graphs = read_graphs(path)
+    return load_graphs(store, path, read_graphs(path))
+
+
+def load_graphs(
+    store: Store,
+    path: Path,
+    graphs: dict[NamedNode, list[Quad]],
+    emptied: Iterable[NamedNode] = (),
+) -> LoadReport:
+    """Replace the store's graphs with those read from a dump file, all in one transaction.
+
+    :param path: the file the graphs were read from (for messages).
+    :param emptied: graphs to empty in the same transaction: data derived from what the file
+        replaces, which the caller recomputes afterwards.
+    :raises StoreError: when the file held no quads or the store refuses the data.
+    """
     if not graphs:
         raise StoreError(f"{path}: no quads to load")
-    store.replace_graphs(graphs)
+    store.replace_graphs({**graphs, **{graph: [] for graph in emptied}})
     return LoadReport({graph: len(quads) for graph, quads in graphs.items()})
