@@ -58,6 +58,15 @@ def test_dump_and_load_between_embedded_stores_keep_every_quad(
     assert f"{len(reference_store.graphs())} graph(s)" in output
 
 
+def test_compact_keeps_every_quad(
+    reference_store: EmbeddedStore, reference_copy: Path, tmp_path: Path
+) -> None:
+    """`kg compact` merges the store's files; what the store holds is unchanged."""
+    assert "compacted" in kg("compact", "--store", str(reference_copy))
+    compacted = EmbeddedStore(reference_copy, read_only=True)
+    assert canonical(list(compacted.quads())) == canonical(list(reference_store.quads()))
+
+
 @pytest.mark.remote
 def test_round_trip_through_virtuoso_keeps_every_quad(
     reference_store: EmbeddedStore,
