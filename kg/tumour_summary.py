@@ -108,8 +108,8 @@ def require_summary(store: Store, sparql: str) -> None:
     if SUMMARY_GRAPH.value in sparql and not summary_is_present(store):
         raise StoreError(
             f"the store has no summary of DM cases by tumour type (graph <{SUMMARY_GRAPH.value}>):"
-            " the last write of cases did not finish recomputing it; run `kg summary` (or the"
-            " next `kg build` or `kg add`) to recompute it"
+            " the store was never built, or its last write of cases stopped before recomputing"
+            " it; run `kg summary` (or the next `kg build` or `kg add`) to recompute it"
         )
 
 
