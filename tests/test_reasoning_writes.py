@@ -18,7 +18,6 @@ from kg.build import build_graph
 from kg.errors import StoreError
 from kg.paths import CASES_DIR
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, case_graph
-from kg.reasoning import assessment as assessment_module
 from kg.reasoning import facts as facts_module
 from kg.reasoning import reason as reason_module
 from kg.reasoning.reason import reason
@@ -77,38 +76,6 @@ def test_facts_read_by_worker_processes_give_the_same_graph(
     assert inferred(store) == once[1]
     assert [p.name for p in tmp_path.iterdir()] == ["workers"]  # no snapshot is left
     store.close()
-
-
-def test_cases_assessed_by_worker_processes_give_the_same_graph(
-    once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A large store's cases are assessed in worker processes that send back N-Quads text; the
-    graph is the one this process writes from its own assessment, quad for quad."""
-    monkeypatch.setattr(reason_module, "worker_count", lambda cases: 2)
-    monkeypatch.setattr(reason_module, "CHUNK_SIZE", 2)
-    monkeypatch.setattr(assessment_module, "WRITE_CASES", 1)
-    pools = []
-    real_pool = assessment_module.ProcessPoolExecutor
-
-    def counting_pool(*args: object, **kwargs: object) -> object:
-        pools.append(args)
-        return real_pool(*args, **kwargs)
-
-    monkeypatch.setattr(assessment_module, "ProcessPoolExecutor", counting_pool)
-    store = EmbeddedStore(tmp_path / "workers")
-    build_graph(store, CASES_DIR)
-    report = reason(store, "hermit")
-    assert pools == [(2,)], "the cases were not assessed in two worker processes"
-    assert report.results == {}  # they stay in the workers
-    assert inferred(store) == once[1]
-    store.close()
-
-
-def test_a_failing_assessment_worker_stops_the_run(tmp_path: Path) -> None:
-    chunk = assessment_module.Chunk(tmp_path / "no-spool", 0, {})
-    run = NamedNode(f"{BASE}inferred/run/hermit")
-    with pytest.raises(FileNotFoundError, match="no-spool"):
-        list(assessment_module.assess_in_workers([chunk], run, 2))
 
 
 def test_a_failing_fact_worker_stops_the_read(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def spool_case_facts(store: Store, chunks: list[list[str]], directory: Path) -> 
     :raises StoreError: when a worker process stops without finishing its query.
     """
     chunk_of = {case: index for index, chunk in enumerate(chunks) for case in chunk}
-    workers = worker_count(len(chunk_of))
+    workers = _fact_workers(len(chunk_of))
     if workers > 1 and isinstance(store, EmbeddedStore) and not store.read_only:
         with _snapshot_beside(store) as snapshot:
             if snapshot is not None:
@@ -184,9 +184,9 @@ def spool_case_facts(store: Store, chunks: list[list[str]], directory: Path) -> 
         _spool_query(store, name, chunk_of, len(chunks), directory)
 
 
-def worker_count(cases: int) -> int:
-    """How many processes read the facts (or assess them): one for a small store, else up to
-    :data:`FACT_WORKERS` of the cores this process may run on."""
+def _fact_workers(cases: int) -> int:
+    """How many processes read the facts: one for a small store, else up to :data:`FACT_WORKERS`
+    of the cores this process may run on."""
     if cases < PARALLEL_MIN_CASES:
         return 1
     affinity = getattr(os, "sched_getaffinity", None)

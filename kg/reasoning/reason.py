@@ -7,8 +7,7 @@ Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not
 2. if any case contradicts itself, explain the first and stop: nothing has been written;
 3. classify each distinct canonical profile once with the OWL reasoner;
 4. for each chunk, build its facts from the spool again, assess the open-world status of each
-   criterion, the EULAR/ACR score and the PNS class (:mod:`kg.reasoning.assessment`: in worker
-   processes for a large store), and bring the inferred graph to the new results
+   criterion, the EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
    (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed;
    a first run fills the empty graph in bulk writes).
 The fact queries run once over the whole store and their rows are spooled to temporary files by
@@ -21,13 +20,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kg.reasoning.assessment import Batch, Chunk, assess_here, assess_in_workers
-from kg.reasoning.classify import classify_profiles
+from kg.rdf.vocab import KG
+from kg.reasoning.bohan_peter import assess_bohan_peter
+from kg.reasoning.classify import Classification, classify_profiles
 from kg.reasoning.consistency import (
     Pattern,
     conflict_patterns,
@@ -36,8 +35,10 @@ from kg.reasoning.consistency import (
     raise_inconsistent,
 )
 from kg.reasoning.engine import Reasoner, ReasonerInfo, reasoner_version
-from kg.reasoning.facts import CaseFacts, case_iris, spool_case_facts, spooled_facts, worker_count
-from kg.reasoning.inferred import CaseResults, run_node, run_quads
+from kg.reasoning.eular import score_eular_acr
+from kg.reasoning.facts import CaseFacts, case_iris, spool_case_facts, spooled_facts
+from kg.reasoning.inferred import CaseResults, case_quads, run_node, run_quads
+from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
 from kg.reasoning.writes import InferredWriter
 from kg.store.base import Store
@@ -45,6 +46,7 @@ from kg.terminology.hpo import load_hpo
 from kg.timing import StageTimer
 
 CHUNK_SIZE = 1000  # cases whose facts are in memory at once
+WRITE_CASES = 250  # cases assessed and written at a time: their quads are all held until written
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,19 @@ class ReasoningReport:
     patterns: int = 0  # distinct conflict patterns checked for consistency
 
 
+def case_results(facts: CaseFacts, classification: object, is_a: object) -> CaseResults:
+    """Combine the reasoner's classes with the open-world assessment and the scores for one case."""
+    bohan_peter = assess_bohan_peter(facts, is_a)  # type: ignore[arg-type]
+    scores = [score_eular_acr(facts, is_a, with_biopsy=False)]  # type: ignore[arg-type]
+    if any(b.performed for b in facts.muscle_biopsy):
+        scores.append(score_eular_acr(facts, is_a, with_biopsy=True))  # type: ignore[arg-type]
+    reported_dm = any(condition == KG.Dermatomyositis.value for condition, _ in facts.reported)
+    has_dm = reported_dm or "BPPossibleDermatomyositis" in classification.classes  # type: ignore[attr-defined]
+    return CaseResults(
+        facts.case, classification, bohan_peter, tuple(scores), classify_pns(facts, has_dm)
+    )  # type: ignore[arg-type]
+
+
 def _chunks(cases: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(cases), CHUNK_SIZE):
         yield cases[start : start + CHUNK_SIZE]
@@ -69,10 +84,9 @@ def reason(
 ) -> ReasoningReport:
     """Run the whole classification and bring the inferred graph to its results.
 
-    :param keep_results: also return every case's results (tests; memory grows with the corpus);
-        the cases are then assessed in this process, never in workers.
+    :param keep_results: also return every case's results (tests; memory grows with the corpus).
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
-    :raises ReasonerError: when the reasoner fails, or a process assessing cases stops.
+    :raises ReasonerError: when the reasoner fails.
     """
     stages = StageTimer()
     hpo = load_hpo()
@@ -81,10 +95,9 @@ def reason(
         cases = case_iris(store)
     chunks = list(_chunks(cases))
     with tempfile.TemporaryDirectory(prefix="kg-reason-") as spool:
-        case_profiles, patterns = _check_and_spool(
+        profiles, patterns = _check_and_spool(
             store, chunks, Path(spool), canonical, reasoner, stages
         )
-        profiles = {p for chunk in case_profiles for p in chunk.values()}
         with stages("classify"):
             classified = classify_profiles(sorted(profiles), reasoner)
         info = next(iter(classified.values())).reasoner if classified else None
@@ -92,32 +105,22 @@ def reason(
             info = ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0)
         run = run_node(info)
         writer = InferredWriter(store)
-        work = (
-            Chunk(Path(spool), index, {case: classified[p] for case, p in chunk_profiles.items()})
-            for index, chunk_profiles in enumerate(case_profiles)
-        )
         results: dict[str, CaseResults] = {}
-        workers = worker_count(len(cases))
-        if keep_results or workers < 2:
-            batches: Iterator[tuple[Batch, dict[str, CaseResults]]] = assess_here(
-                work, run, hpo.is_a
-            )
-        else:
-            batches = ((batch, {}) for batch in assess_in_workers(work, run, workers))
-        with closing(batches):  # stops the workers if a write fails
-            while True:
-                with stages("assess"):  # here, or waiting for the workers and parsing
-                    item = next(batches, None)
-                if item is None:
-                    break
+        for index in range(len(chunks)):
+            with stages("read spool"):
+                facts = spooled_facts(Path(spool), index)
+            names = sorted(facts)
+            for start in range(0, len(names), WRITE_CASES):
+                part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
+                with stages("assess"):
+                    part_results = _assess(part, classified, canonical, hpo.is_a)
+                    new = {case: list(case_quads(r, run)) for case, r in part_results.items()}
                 with stages("write"):
-                    writer.write_chunk(item[0])
+                    writer.write_chunk(new)
                 if keep_results:
-                    results.update(item[1])
-        with stages("write"):
-            writer.finish(
-                cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified))
-            )
+                    results.update(part_results)
+    with stages("write"):
+        writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
     return ReasoningReport(
         info, len(cases), len(classified), results, stages.seconds, len(patterns)
     )
@@ -130,18 +133,16 @@ def _check_and_spool(
     canonical: Canonicaliser,
     reasoner: Reasoner,
     stages: StageTimer,
-) -> tuple[list[dict[str, Profile]], set[Pattern]]:
+) -> tuple[set[Profile], set[Pattern]]:
     """First pass: spool every chunk's facts and check the corpus for contradictions.
 
-    Each case's canonical profile is noted, and each chunk's conflict patterns are collected;
-    every distinct pattern of the corpus is checked once by the reasoner
-    (:mod:`kg.reasoning.consistency`).
+    Each chunk's conflict patterns are collected, and every distinct pattern of the corpus is
+    checked once by the reasoner (:mod:`kg.reasoning.consistency`).
 
-    :returns: each chunk's cases with their canonical profiles, and the conflict patterns checked.
+    :returns: the canonical profiles and the conflict patterns checked.
     :raises Inconsistency: for the first inconsistent case, with how many others there are.
     """
-    profiles: dict[Profile, Profile] = {}  # each distinct profile, held once for every case
-    case_profiles: list[dict[str, Profile]] = []
+    profiles: set[Profile] = set()
     patterns: set[Pattern] = set()
     with stages("read facts"):
         spool_case_facts(store, chunks, spool)
@@ -149,13 +150,7 @@ def _check_and_spool(
         with stages("read spool"):
             facts = spooled_facts(spool, index)
         with stages("profiles"):
-            case_profiles.append(
-                {
-                    case: profiles.setdefault(p, p)
-                    for case, f in facts.items()
-                    for p in (canonical.canonical(profile_of(f, canonical.is_a)),)
-                }
-            )
+            profiles |= {canonical.canonical(profile_of(f, canonical.is_a)) for f in facts.values()}
         with stages("consistency"):
             patterns |= {p for f in facts.values() for p in conflict_patterns(f)}
     with stages("consistency"):
@@ -163,7 +158,7 @@ def _check_and_spool(
     if failing:
         with stages("explain"):
             _raise_first_inconsistent(spool, len(chunks), failing, reasoner)
-    return case_profiles, patterns
+    return profiles, patterns
 
 
 def _raise_first_inconsistent(
@@ -183,3 +178,20 @@ def _raise_first_inconsistent(
             first = facts[found[0]]
     assert first is not None, "a failing pattern belongs to some case"
     raise_inconsistent(first, culprits, reasoner)
+
+
+def _assess(
+    facts: dict[str, CaseFacts],
+    classified: dict[Profile, Classification],
+    canonical: Canonicaliser,
+    is_a: object,
+) -> dict[str, CaseResults]:
+    """Every case's results: its canonical profile's classes, then the Python assessments."""
+    return {
+        case: case_results(
+            f,
+            classified[canonical.canonical(profile_of(f, is_a))],  # type: ignore[arg-type]
+            is_a,
+        )
+        for case, f in facts.items()
+    }
