@@ -17,7 +17,7 @@ from kg.rdf.vocab import SUMMARY_GRAPH
 from kg.store import open_store
 from kg.store.backup import load_graphs, read_graphs
 from kg.store.credentials import load_serve_token
-from kg.store.embedded import rdf_format_for
+from kg.store.embedded import EmbeddedStore, rdf_format_for
 from kg.tumour_summary import refresh_summary, summary_inputs_changed
 from kg.web.server import ServeConfig, SparqlServer, serve
 
@@ -108,16 +108,15 @@ def compact_command(store: StoreDir = None) -> None:
         kg compact --store /tmp/dm-graph
     """
     with exit_codes():
-        where = location(store, None, None)
-        target = open_store(where)
-        compact = getattr(target, "compact", None)
+        directory = store or default_store_dir()
+        if not directory.exists():  # opening it would create an empty store
+            raise KgError(f"no store at {directory}; run `kg build --store {directory}` first")
+        target = EmbeddedStore(directory)
         try:
-            if not callable(compact):
-                raise KgError(f"{where.describe()} is not an embedded store; only those compact")
-            compact()
+            target.compact()
         finally:
             target.close()
-        console.print(f"{where.describe()} compacted")
+        console.print(f"{directory} compacted")
 
 
 @commands.command("serve")

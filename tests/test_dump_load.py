@@ -67,6 +67,15 @@ def test_compact_keeps_every_quad(
     assert canonical(list(compacted.quads())) == canonical(list(reference_store.quads()))
 
 
+def test_compact_refuses_a_store_that_does_not_exist(tmp_path: Path) -> None:
+    """A mistyped path is an error, not a new empty store reported as compacted."""
+    missing = tmp_path / "no-such-store"
+    result = CliRunner().invoke(commands, ["compact", "--store", str(missing)])
+    assert result.exit_code != 0
+    assert "no store at" in result.output
+    assert not missing.exists()
+
+
 @pytest.mark.remote
 def test_round_trip_through_virtuoso_keeps_every_quad(
     reference_store: EmbeddedStore,
