@@ -25,6 +25,13 @@ def reason_command(
     store: StoreDir = None,
     endpoint: Endpoint = None,
     update_endpoint: UpdateEndpoint = None,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            help="After a first run's bulk writes, compact the embedded store so that queries "
+            "read it fast (2x to 3.5x at 10,000 cases); --no-compact leaves it to `kg compact`."
+        ),
+    ] = True,
 ) -> None:
     """Classify every case (Bohan and Peter by OWL reasoner; EULAR/ACR 2017; PNS 2004).
 
@@ -39,7 +46,7 @@ def reason_command(
         raise typer.BadParameter("use hermit or pellet", param_hint="--reasoner")
     target = open_store(location(store, endpoint, update_endpoint))
     try:
-        report = reason(target, reasoner)  # type: ignore[arg-type]
+        report = reason(target, reasoner, compact=compact)  # type: ignore[arg-type]
     except Inconsistency as error:
         errors.print(f"inconsistent: {error}", markup=False, highlight=False)
         raise typer.Exit(1) from None

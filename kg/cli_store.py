@@ -99,9 +99,10 @@ def load_command(
 def compact_command(store: StoreDir = None) -> None:
     """Merge the files bulk writes left in an embedded store, so that queries read fewer of them.
 
-    `kg reason` writes the inferred graph in bulk and leaves it uncompacted (compacting took
-    400 s at 100,000 cases); run this once after it on a store that will be queried a lot: one
-    page of criteria-assessment went from 162 to 35 ms (benchmarks/README.md).
+    `kg build` and a first `kg reason` compact after their bulk writes; run this after
+    `kg reason --no-compact`, or on a store whose last writer stopped early (compacting took
+    400 s at 100,000 cases, and made one page of criteria-assessment go from 162 to 35 ms;
+    benchmarks/README.md).
 
     \b
     Example:

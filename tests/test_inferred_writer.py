@@ -67,16 +67,24 @@ class BulkRecording(Recording):
     def __init__(self, store: EmbeddedStore) -> None:
         super().__init__(store)
         self.bulk: list[list[Quad]] = []
+        self.compactions = 0
 
     def bulk_add_quads(self, quads: list[Quad]) -> None:
         self.bulk.append(list(quads))
         self.store.bulk_add_quads(quads)
 
+    def compact(self) -> None:
+        self.compactions += 1
+        self.store.compact()
 
-def write_run(store: object, chunks: list[dict[str, list[Quad]]], cases: list[str]) -> None:
+
+def write_run(
+    store: object, chunks: list[dict[str, list[Quad]]], cases: list[str], compact: bool = True
+) -> None:
     writer = InferredWriter(store)  # type: ignore[arg-type]
     for chunk in chunks:
         writer.write_chunk(chunk)
+    writer.end_bulk(compact)  # as kg.reasoning.reason does
     writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
 
 
@@ -138,8 +146,17 @@ def test_a_first_run_fills_the_graph_in_bulk_as_sparql_would() -> None:
     write_run(sparql, chunks, cases)
     assert graph(bulk.store) == graph(sparql.store)
     assert len(bulk.bulk) == 1  # both batches queued into one bulk write, made before finishing
+    assert bulk.compactions == 1  # the files it left are merged before the run ends
     assert not bulk.added
     assert not any("assessedCase" in u for u in bulk.updates if "INSERT DATA" in u)
+
+
+def test_a_first_run_told_not_to_compact_leaves_it_for_later() -> None:
+    cases = [case_iri(n) for n in range(3)]
+    store = BulkRecording(EmbeddedStore())
+    write_run(store, [{c: results(c, "new") for c in cases}], cases, compact=False)
+    assert len(store.bulk) == 1 and not store.compactions
+    assert len(graph(store.store)) == 4 * len(cases) + 1
 
 
 def test_a_later_run_never_writes_in_bulk() -> None:
@@ -147,8 +164,10 @@ def test_a_later_run_never_writes_in_bulk() -> None:
     store = BulkRecording(EmbeddedStore())
     write_run(store, [{old: results(old, "old")}], [old])
     store.bulk.clear()
+    store.compactions = 0
     write_run(store, [{old: results(old, "changed")}, {new: results(new, "new")}], [old, new])
     assert not store.bulk
+    assert not store.compactions  # transactions leave no bulk-written files to merge
     assert store.added == [results(new, "new")]  # one transaction for the new case
     assert graph(store.store) == set(results(old, "changed")) | set(results(new, "new")) | {
         Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)

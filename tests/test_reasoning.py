@@ -213,6 +213,38 @@ def test_reason_and_explain_commands(tmp_path: Path) -> None:
     assert unknown.exit_code != 0
 
 
+def test_a_first_run_compacts_the_store_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from kg.cli import app, register_command_modules
+
+    register_command_modules()
+    runner = CliRunner()
+    built = tmp_path / "built"
+    assert runner.invoke(app, ["build", "--store", str(built)]).exit_code == 0
+    compacted: list[Path | None] = []
+    real_compact = EmbeddedStore.compact
+
+    def counting(self: EmbeddedStore) -> None:
+        compacted.append(self.directory)
+        real_compact(self)
+
+    monkeypatch.setattr(EmbeddedStore, "compact", counting)
+    for name, options in (("kept", ["--no-compact"]), ("compacted", [])):
+        store = tmp_path / name
+        shutil.copytree(built, store)
+        reasoned = runner.invoke(app, ["reason", "--store", str(store), *options])
+        assert reasoned.exit_code == 0, reasoned.output
+    assert compacted == [tmp_path / "compacted"]  # the first run's bulk writes, merged once
+    again = runner.invoke(app, ["reason", "--store", str(tmp_path / "compacted")])
+    assert again.exit_code == 0, again.output
+    assert compacted == [tmp_path / "compacted"]  # a later run writes in transactions
+
+
 def test_discrepancy_lists_a_case_whose_facts_support_less_than_reported(tmp_path: Path) -> None:
     import yaml
 

@@ -80,11 +80,14 @@ def _chunks(cases: list[str]) -> Iterator[list[str]]:
 
 
 def reason(
-    store: Store, reasoner: Reasoner = "hermit", *, keep_results: bool = False
+    store: Store, reasoner: Reasoner = "hermit", *, keep_results: bool = False, compact: bool = True
 ) -> ReasoningReport:
     """Run the whole classification and bring the inferred graph to its results.
 
     :param keep_results: also return every case's results (tests; memory grows with the corpus).
+    :param compact: after a first run's bulk writes, compact the store so that reads of it are
+        fast (:meth:`~kg.reasoning.writes.InferredWriter.end_bulk`); ``False`` leaves that to
+        ``kg compact``, for a run whose store is not queried before the next run.
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
     :raises ReasonerError: when the reasoner fails.
     """
@@ -119,6 +122,8 @@ def reason(
                     writer.write_chunk(new)
                 if keep_results:
                     results.update(part_results)
+    with stages("compact"):
+        writer.end_bulk(compact)
     with stages("write"):
         writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
     return ReasoningReport(

@@ -204,9 +204,10 @@ class EmbeddedStore:
         Each bulk write adds files that overlap the ones before it. Left alone, RocksDB compacts
         them in the background and, past a few dozen, stops every write until it has caught
         up: at 100,000 cases the first write after the build's bulk load waited 158 s. Reads pay
-        too, since a lookup consults every overlapping file. The build calls this once after its
-        bulk load, so the store it hands on is in the shape reads want. It is not cheap: 588 s
-        after a 1,013 s load at 100,000 cases (benchmarks/README.md).
+        too, since a lookup consults every overlapping file, and a process that only reads never
+        merges them. The build calls this once after its bulk load, and a first reasoning run
+        after its bulk writes, so the store they hand on is in the shape reads want. It is not
+        cheap: 588 s after a 1,013 s load at 100,000 cases (benchmarks/README.md).
         """
         self._store.optimize()
 
