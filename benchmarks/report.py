@@ -376,7 +376,10 @@ def _build(results: list[dict[str, Any]]) -> str:
 
 REASON_TEXT = (
     "## Reasoning: criteria classification of all cases\n\n`kg reason` end to end: read the "
-    "facts (one query per kind over the store, spooled by chunk of cases), check the cases for "
+    "facts (one query per kind over the store, spooled by chunk of cases; in runs that have a "
+    "prefetch stage, after reading the store's files once into the OS page cache, which *facts "
+    "read* includes), check the "
+    "cases for "
     "contradictions with the reasoner (each distinct conflict pattern once; *patterns* counts "
     "them), classify each distinct canonical profile with the reasoner, assess the open-world "
     "status, EULAR/ACR and PNS, and bring the inferred graph to the results (*compaction*: merging "

@@ -17,6 +17,7 @@ from kg.errors import StoreError
 from kg.rdf.vocab import BASE
 from kg.store import EmbeddedStore
 from kg.store.backup import load_file, read_graphs
+from kg.store.embedded import prefetch_files
 from kg.store.servers import RunningServer
 
 GRAPH = NamedNode(BASE + "graph/dump-test")
@@ -160,3 +161,36 @@ def test_a_snapshot_holds_the_store_as_it_was(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="in-memory"):
         EmbeddedStore(None).snapshot(tmp_path / "nowhere")
+
+
+def test_prefetch_reads_every_file_within_the_budget_and_none_beyond(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `kg reason` does first, so that its reads of every case do not wait on the disk."""
+    files = [tmp_path / name for name in ("a.sst", "b.sst")]
+    for file, size in zip(files, (3_000, 20_000_000), strict=True):
+        file.write_bytes(b"x" * size)
+    opened: list[str] = []
+    real_open = Path.open
+
+    def recording(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        opened.append(self.name)
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", recording)
+    assert not prefetch_files(files, budget=20_002_999)
+    assert opened == []
+    assert prefetch_files(files, budget=20_003_000)
+    assert opened == ["a.sst", "b.sst"]
+
+
+def test_prefetch_of_a_store_on_disk_and_in_memory(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    quad = Quad(NamedNode(BASE + "s"), P, Literal("kept"), GRAPH)
+    store.add_quads([quad])
+    store.flush()  # the quad goes to a file on disk
+    assert list((tmp_path / "store").glob("*.sst"))
+    assert store.prefetch()
+    assert list(store.quads()) == [quad]
+    store.close()
+    assert not EmbeddedStore(None).prefetch()  # nothing on disk to read
