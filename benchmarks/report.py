@@ -398,7 +398,7 @@ REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns",
 
 
 # Stage names of kg.reasoning.reason's report (and, for older results, of the functions timed).
-FACT_STAGES = ("read_case_facts", "list cases", "read facts", "read spool", "profiles")
+FACT_STAGES = ("read_case_facts", "prefetch", "list cases", "read facts", "read spool", "profiles")
 
 
 def _reasoning(results: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ a new embedded store, with Virtuoso's credentials from the environment as a user
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, Literal, NamedNode, Quad
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from kg.cli_store import commands
 from kg.errors import StoreError
 from kg.rdf.vocab import BASE
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, embedded
 from kg.store.backup import load_file, read_graphs
 from kg.store.embedded import prefetch_files
 from kg.store.servers import RunningServer
@@ -163,34 +164,70 @@ def test_a_snapshot_holds_the_store_as_it_was(tmp_path: Path) -> None:
         EmbeddedStore(None).snapshot(tmp_path / "nowhere")
 
 
-def test_prefetch_reads_every_file_within_the_budget_and_none_beyond(
+class CountingReader:
+    """A file opened for prefetching, counting the bytes read through it."""
+
+    def __init__(self, handle: BinaryIO, counts: dict[str, int], name: str) -> None:
+        self.handle, self.counts, self.name = handle, counts, name
+
+    def __enter__(self) -> CountingReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+    def readinto(self, buffer: bytearray) -> int:
+        read = self.handle.readinto(buffer)  # type: ignore[attr-defined]
+        self.counts[self.name] = self.counts.get(self.name, 0) + read
+        return read
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Record how many bytes of each file prefetching reads, in reads of 64 bytes."""
+    counts: dict[str, int] = {}
+    real_open = Path.open
+
+    def recording(self: Path, *args: Any, **kwargs: Any) -> CountingReader:
+        return CountingReader(real_open(self, *args, **kwargs), counts, self.name)
+
+    monkeypatch.setattr(Path, "open", recording)
+    monkeypatch.setattr(embedded, "PREFETCH_CHUNK", 64)
+    return counts
+
+
+def test_prefetch_reads_every_byte_within_the_budget_and_nothing_beyond(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What `kg reason` does first, so that its reads of every case do not wait on the disk."""
     files = [tmp_path / name for name in ("a.sst", "b.sst")]
-    for file, size in zip(files, (3_000, 20_000_000), strict=True):
+    for file, size in zip(files, (300, 1000), strict=True):
         file.write_bytes(b"x" * size)
-    opened: list[str] = []
-    real_open = Path.open
-
-    def recording(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        opened.append(self.name)
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Path, "open", recording)
-    assert not prefetch_files(files, budget=20_002_999)
-    assert opened == []
-    assert prefetch_files(files, budget=20_003_000)
-    assert opened == ["a.sst", "b.sst"]
+    counts = count_reads(monkeypatch)
+    assert not prefetch_files(files, budget=1299)
+    assert counts == {}
+    gone = tmp_path / "merged-away.sst"  # listed, then deleted by a compaction: skipped
+    assert prefetch_files([files[0], gone, files[1]], budget=1300)
+    assert counts == {"a.sst": 300, "b.sst": 1000}
 
 
-def test_prefetch_of_a_store_on_disk_and_in_memory(tmp_path: Path) -> None:
+def test_prefetch_of_a_store_on_disk_and_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = EmbeddedStore(tmp_path / "store")
     quad = Quad(NamedNode(BASE + "s"), P, Literal("kept"), GRAPH)
     store.add_quads([quad])
     store.flush()  # the quad goes to a file on disk
-    assert list((tmp_path / "store").glob("*.sst"))
+    data = sorted(path.name for path in (tmp_path / "store").glob("*.sst"))
+    assert data
+    counts = count_reads(monkeypatch)
+    monkeypatch.setattr(embedded, "available_memory", lambda: 0)
+    assert not store.prefetch()  # no memory to spare: nothing read
+    assert counts == {}
+    monkeypatch.setattr(embedded, "available_memory", lambda: 1 << 30)
     assert store.prefetch()
+    assert sorted(counts) == data
+    assert all(counts[name] == (tmp_path / "store" / name).stat().st_size for name in data)
+    monkeypatch.undo()
     assert list(store.quads()) == [quad]
     store.close()
     assert not EmbeddedStore(None).prefetch()  # nothing on disk to read

@@ -84,8 +84,9 @@ def write_run(
     writer = InferredWriter(store)  # type: ignore[arg-type]
     for chunk in chunks:
         writer.write_chunk(chunk)
-    writer.end_bulk(compact)  # as kg.reasoning.reason does
     writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    if compact:  # as kg.reasoning.reason does
+        writer.compact_bulk_writes()
 
 
 def graph(store: EmbeddedStore) -> set[Quad]:
@@ -151,12 +152,22 @@ def test_a_first_run_fills_the_graph_in_bulk_as_sparql_would() -> None:
     assert not any("assessedCase" in u for u in bulk.updates if "INSERT DATA" in u)
 
 
-def test_a_first_run_told_not_to_compact_leaves_it_for_later() -> None:
+def test_bulk_writes_stay_marked_until_compacted_once() -> None:
     cases = [case_iri(n) for n in range(3)]
     store = BulkRecording(EmbeddedStore())
     write_run(store, [{c: results(c, "new") for c in cases}], cases, compact=False)
-    assert len(store.bulk) == 1 and not store.compactions
-    assert len(graph(store.store)) == 4 * len(cases) + 1
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    assert not writer.wrote_in_bulk  # a new writer on a filled graph has written nothing
+    first = InferredWriter(BulkRecording(EmbeddedStore()))  # type: ignore[arg-type]
+    first.write_chunk({c: results(c, "new") for c in cases})
+    first.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    assert first.wrote_in_bulk
+    first.compact_bulk_writes()
+    first.compact_bulk_writes()  # nothing left to merge
+    assert not first.wrote_in_bulk
+    assert first.store.compactions == 1  # type: ignore[attr-defined]
+    assert len(store.bulk) == 1 and not store.compactions  # compact=False: left for later
+    assert graph(first.store.store) == graph(store.store)  # type: ignore[attr-defined]
 
 
 def test_a_later_run_never_writes_in_bulk() -> None:

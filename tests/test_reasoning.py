@@ -213,7 +213,7 @@ def test_reason_and_explain_commands(tmp_path: Path) -> None:
     assert unknown.exit_code != 0
 
 
-def test_a_first_run_compacts_the_store_unless_told_not_to(
+def test_a_first_run_compacts_the_store_unless_told_not_to_and_every_run_prefetches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
@@ -234,6 +234,14 @@ def test_a_first_run_compacts_the_store_unless_told_not_to(
         real_compact(self)
 
     monkeypatch.setattr(EmbeddedStore, "compact", counting)
+    prefetched: list[Path | None] = []
+    real_prefetch = EmbeddedStore.prefetch
+
+    def recording(self: EmbeddedStore) -> bool:
+        prefetched.append(self.directory)
+        return real_prefetch(self)
+
+    monkeypatch.setattr(EmbeddedStore, "prefetch", recording)
     for name, options in (("kept", ["--no-compact"]), ("compacted", [])):
         store = tmp_path / name
         shutil.copytree(built, store)
@@ -243,6 +251,8 @@ def test_a_first_run_compacts_the_store_unless_told_not_to(
     again = runner.invoke(app, ["reason", "--store", str(tmp_path / "compacted")])
     assert again.exit_code == 0, again.output
     assert compacted == [tmp_path / "compacted"]  # a later run writes in transactions
+    # every run reads the store's files into the page cache before reading every case
+    assert prefetched == [tmp_path / "kept", tmp_path / "compacted", tmp_path / "compacted"]
 
 
 def test_discrepancy_lists_a_case_whose_facts_support_less_than_reported(tmp_path: Path) -> None:

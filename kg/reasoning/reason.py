@@ -86,8 +86,8 @@ def reason(
 
     :param keep_results: also return every case's results (tests; memory grows with the corpus).
     :param compact: after a first run's bulk writes, compact the store so that reads of it are
-        fast (:meth:`~kg.reasoning.writes.InferredWriter.end_bulk`); ``False`` leaves that to
-        ``kg compact``, for a run whose store is not queried before the next run.
+        fast (:meth:`~kg.reasoning.writes.InferredWriter.compact_bulk_writes`); ``False`` leaves
+        that to ``kg compact``, for a store that will be thrown away or compacted later.
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
     :raises ReasonerError: when the reasoner fails.
     """
@@ -124,10 +124,11 @@ def reason(
                     writer.write_chunk(new)
                 if keep_results:
                     results.update(part_results)
-    with stages("compact"):
-        writer.end_bulk(compact)
     with stages("write"):
         writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
+    if compact and writer.wrote_in_bulk:
+        with stages("compact"):
+            writer.compact_bulk_writes()
     return ReasoningReport(
         info, len(cases), len(classified), results, stages.seconds, len(patterns)
     )

@@ -21,7 +21,8 @@ triples per operation). Two shortcuts keep a first run cheap, the common case at
   against 27 s) but not atomic. That is safe here: a first run that stops midway has written no
   run record, and the next run finds the graph not empty, so it looks up every case's old quads
   and repairs them in transactions. A batch that also deletes stays one SPARQL update. The
-  files bulk writes leave overlap; the run then compacts them (:meth:`InferredWriter.end_bulk`).
+  files bulk writes leave overlap; the run then compacts them
+  (:meth:`InferredWriter.compact_bulk_writes`).
 """
 
 from __future__ import annotations
@@ -131,23 +132,24 @@ class InferredWriter:
             self._bulk = []
             self._bulk_written = True
 
-    def end_bulk(self, compact: bool = True) -> bool:
-        """Write what is queued for bulk, then compact the store if anything went in bulk;
-        return whether it compacted.
+    @property
+    def wrote_in_bulk(self) -> bool:
+        """Whether bulk writes left files that :meth:`compact_bulk_writes` has not merged."""
+        return self._bulk_written and callable(getattr(self.store, "compact", None))
+
+    def compact_bulk_writes(self) -> None:
+        """Compact the store if bulk writes left files to merge (call after :meth:`finish`).
 
         Each bulk write leaves files that overlap the ones before it, and RocksDB merges them only
         in the background of a process that has the store open for writing: a run that ends
         leaves them unmerged, and every later read consults each of them. At 10,000 cases the
         named queries ran 2.2x to 3.5x slower on the store a first run left than on the same
-        store compacted (benchmarks/README.md); transactions leave nothing comparable.
+        store compacted (benchmarks/README.md); transactions leave nothing comparable. After
+        :meth:`finish`, so that a run stopped while compacting has its results and run record.
         """
-        self._write_bulk()
-        store_compact = getattr(self.store, "compact", None)
-        if not (compact and self._bulk_written and callable(store_compact)):
-            return False
-        store_compact()
-        self._bulk_written = False
-        return True
+        if self.wrote_in_bulk:
+            self.store.compact()  # type: ignore[attr-defined]
+            self._bulk_written = False
 
     def _add_only(self, added: list[Quad]) -> None:
         """Insert a batch of whole cases in one store transaction, no SPARQL text."""

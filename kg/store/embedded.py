@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,6 +19,7 @@ from kg.store.base import QueryResult
 # 100,000 cases the loader peaked at 1.9 GB). About 1.7 million quads (the spool's quads average
 # 184 bytes) make two batches, one per core, and nothing waits with a third.
 BULK_LOAD_BYTES = 320 * 1024 * 1024
+PREFETCH_CHUNK = 8 * 1024 * 1024  # bytes per read while prefetching: large, sequential requests
 
 
 def load_groups(paths: list[Path], max_bytes: int = BULK_LOAD_BYTES) -> list[list[Path]]:
@@ -45,36 +46,47 @@ def load_groups(paths: list[Path], max_bytes: int = BULK_LOAD_BYTES) -> list[lis
 
 
 def available_memory() -> int:
-    """Bytes of memory the OS could give without swapping (MemAvailable), or free memory where
-    /proc/meminfo is missing."""
+    """Bytes of memory the OS could give without swapping (MemAvailable), else its free memory;
+    0 where neither can be read, which turns prefetching off."""
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf, or not that name (macOS)
+        return 0
 
 
-PREFETCH_CHUNK = 8 * 1024 * 1024  # bytes per read while prefetching: large, sequential requests
-
-
-def prefetch_files(paths: list[Path], budget: int) -> bool:
+def prefetch_files(paths: Sequence[Path], budget: int) -> bool:
     """Read files through once, so that the OS page cache holds them, if together they fit in
     ``budget`` bytes; return whether they were read.
 
     Reading is what works here: ``posix_fadvise(WILLNEED)`` on the 13 GB of the 100,000-case
     store returned at once and left about 3 GB cached, while one sequential pass read it all
-    in 31 s (benchmarks/README.md).
+    in 31 s (benchmarks/README.md). A file that is gone by the time it is reached (RocksDB
+    deletes the files a background compaction merged) is skipped: this only saves time.
     """
-    if sum(path.stat().st_size for path in paths) > budget:
+    if sum(_size(path) for path in paths) > budget:
         return False
     buffer = bytearray(PREFETCH_CHUNK)
     for path in paths:
-        with path.open("rb", buffering=0) as handle:
-            while handle.readinto(buffer):
-                pass
+        try:
+            with path.open("rb", buffering=0) as handle:
+                while handle.readinto(buffer):
+                    pass
+        except FileNotFoundError:
+            continue
     return True
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def rdf_format_for(path: Path) -> RdfFormat:
@@ -233,10 +245,11 @@ class EmbeddedStore:
         self._store.flush()
 
     def prefetch(self) -> bool:
-        """Read the store's files once into the OS page cache before a read of every case; return
-        whether it did (only for a store in a directory whose files fit in three quarters of the
-        memory available: the cache is memory the OS gives back, but a store larger than that
-        would only push out its own first files).
+        """Read the store's data files (``*.sst``) once into the OS page cache before a read of
+        every case; return whether it did (only for a store in a directory whose files fit in
+        three quarters of the memory available: the cache is memory the OS gives back, but a
+        store larger than that would only push out its own first files; and not where a file
+        cannot be read, since this only saves time).
 
         A query over every case looks up rows all over the store, and RocksDB's own block cache
         is 32 MB (pyoxigraph does not let us set it), so from a cold page cache each lookup waits
@@ -248,7 +261,10 @@ class EmbeddedStore:
         if self.directory is None:
             return False
         budget = available_memory() * 3 // 4
-        return prefetch_files(sorted(self.directory.glob("*.sst")), budget)
+        try:
+            return prefetch_files(sorted(self.directory.glob("*.sst")), budget)
+        except OSError:
+            return False
 
     def compact(self) -> None:
         """Merge the files that bulk writes leave behind into RocksDB's sorted levels.
