@@ -375,22 +375,20 @@ def _build(results: list[dict[str, Any]]) -> str:
 
 
 REASON_TEXT = (
-    "## Reasoning: criteria classification of all cases\n\n`kg reason` end to end: read the "
-    "facts (one query per kind over the store, spooled by chunk of cases; in runs that have a "
-    "prefetch stage, after reading the store's files once into the OS page cache, which *facts "
-    "read* includes), check the "
-    "cases for "
-    "contradictions with the reasoner (each distinct conflict pattern once; *patterns* counts "
-    "them), classify each distinct canonical profile with the reasoner, assess the open-world "
-    "status, EULAR/ACR and PNS, and bring the inferred graph to the results (*compaction*: merging "
-    "the files a first run's bulk writes left, which a first `kg reason` does again since it was "
-    "found to make the queries afterwards 2x to 3.5x faster; a dash: a run without it). "
-    "Runs before the "
-    "pattern check checked each chunk's cases while the next chunk was read, and their "
-    "*consistency* is the time spent waiting for it (the part not overlapped). "
-    "Peak RSS includes the Java reasoner processes. The SPARQL formulation is the "
-    "`bohan-peter-sparql` query over all cases; *agreement* counts cases whose reasoner class "
-    "(the last reasoner run) equals the SPARQL one."
+    "## Reasoning: criteria classification of all cases\n\n"
+    "`kg reason` end to end: read the facts (one query per kind over the store, spooled by chunk"
+    " of cases; in runs that have a prefetch stage, after reading the store's files once into "
+    "the OS page cache, which *facts read* includes), check the cases for contradictions with "
+    "the reasoner (each distinct conflict pattern once; *patterns* counts them), classify each "
+    "distinct canonical profile with the reasoner, assess the open-world status, EULAR/ACR and "
+    "PNS, and bring the inferred graph to the results (*compaction*: merging the files a first "
+    "run's bulk writes left, which a first `kg reason` does again since it was found to make the"
+    " queries afterwards 2x to 3.5x faster; a dash: a run without it). Runs before the pattern "
+    "check checked each chunk's cases while the next chunk was read, and their *consistency* is "
+    "the time spent waiting for it (the part not overlapped). Peak RSS includes the Java "
+    "reasoner processes. The SPARQL formulation is the `bohan-peter-sparql` query over all "
+    "cases; *agreement* counts cases whose reasoner class (the last reasoner run) equals the "
+    "SPARQL one."
 )
 REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns", "facts read",
                "consistency", "classify", "assess + write", "compaction", "peak RSS",
