@@ -11,13 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from kg import build, qc, queries, results
+from kg import build, parallel_pages, qc, queries, results
 from kg.cli_options import Endpoint, Format, StoreDir, UpdateEndpoint, location
 from kg.errors import KgError
 from kg.issues import Issue
 from kg.paths import CASES_DIR
 from kg.store import open_store
-from kg.store.base import QueryResult
 from kg.tumour_summary import refresh_summary, require_summary
 
 app = typer.Typer(
@@ -140,9 +139,10 @@ def query_command(
 ) -> None:
     """Run a named query (or a .rq file) and print its results.
 
-    A case query of the catalogue over every case runs one page of cases at a time and prints
-    the pages as one result: in csv, tsv, json or xml each page is written as it comes, so
-    memory stays that of a page (a table collects every row first).
+    A case query of the catalogue over every case runs one page of cases at a time, on every
+    core when the store is on disk, and prints the pages as one result: in csv, tsv, json or xml
+    each page is written as it comes, so memory stays that of a few pages (a table collects every
+    row first).
 
     \b
     Examples:
@@ -160,7 +160,9 @@ def query_command(
     # only catalogue queries: their pages are checked against the whole run (tests/test_queries.py)
     by_pages = file is None and page is None and query.runs_by_pages
     if by_pages and queries.CASE_PARAMETER not in values:
-        _print_pages(queries.pages_of_cases(target, query, values, page_size), fmt, query.title)
+        transfer = "json" if fmt == "table" else fmt  # a table is built from the rows read back
+        pages = parallel_pages.serialized_pages(target, query, values, page_size, transfer)
+        _print_pages(pages, fmt, query.title)
         return
     cases = None if page is None else queries.case_page(target, page, page_size)
     result = target.query(query.bind(values, cases=cases))
@@ -171,12 +173,15 @@ def query_command(
         sys.stdout.flush()
 
 
-def _print_pages(pages: Iterator[QueryResult], fmt: str, title: str) -> None:
-    """Print the pages of a case query as one result, writing each page as it comes."""
+def _print_pages(pages: Iterator[bytes], fmt: str, title: str) -> None:
+    """Print the serialized pages of a case query as one result, writing each page as it comes
+    (for a table, in JSON: the table is built from every row read back)."""
     if fmt == "table":
-        render_table(results.to_table_pages(pages), title=title)
+        render_table(
+            results.to_table_pages(results.parse_solutions(p, "json") for p in pages), title=title
+        )
         return
-    for chunk in results.serialize_pages(pages, fmt):
+    for chunk in results.join_pages(pages, fmt):
         sys.stdout.buffer.write(chunk)
     sys.stdout.flush()
 

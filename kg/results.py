@@ -14,6 +14,7 @@ from pyoxigraph import (
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
+    parse_query_results,
 )
 
 from kg.errors import QueryError
@@ -111,6 +112,14 @@ def serialize(result: QueryResult, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def parse_solutions(text: bytes, fmt: str) -> QueryResult:
+    """Read results back from one of the formats pyoxigraph parses (json, xml or tsv), e.g. a page
+    a worker process serialized (kg/parallel_pages.py)."""
+    if fmt not in ("json", "xml", "tsv"):
+        raise QueryError(f"cannot read results back from {fmt!r}; use json, xml or tsv")
+    return parse_query_results(text, _SERIALIZERS[fmt])
+
+
 def to_table_pages(pages: Iterable[QueryResult]) -> Table:
     """Collect the solutions of several runs of one query (pages of cases) into one table."""
     table: Table | None = None
@@ -125,24 +134,21 @@ def to_table_pages(pages: Iterable[QueryResult]) -> Table:
     return table
 
 
-def serialize_pages(pages: Iterable[QueryResult], fmt: str) -> Iterator[bytes]:
-    """Serialize several runs of one SELECT query (pages of cases) as one results document.
+def join_pages(pages: Iterable[bytes], fmt: str) -> Iterator[bytes]:
+    """Join pages of one SELECT query, each serialized in ``fmt``, into one results document.
 
-    Each page is written by pyoxigraph and its rows are spliced between the first page's header
-    and the last page's footer, so the output is what one run with every row would give, while
-    only one page is held at a time.
+    Each page's rows are spliced between the first page's header and the last page's footer, so
+    the output is what one run with every row would give, while only one page is held at a time.
 
-    :raises QueryError: for a format that does not fit, or results that are not solutions.
+    :raises QueryError: for a format that does not fit, or pages that are not laid out as
+        pyoxigraph writes solutions.
     """
     layout = _LAYOUTS.get(fmt)
     if layout is None:
         raise QueryError(f"unknown format {fmt!r} for solutions; use one of {', '.join(_LAYOUTS)}")
     header: bytes | None = None
     wrote_rows = False
-    for page in pages:
-        if not isinstance(page, QuerySolutions):
-            raise QueryError("only SELECT results can be written page by page")
-        text = serialize(page, fmt)
+    for text in pages:
         found = text.find(layout.header_end)
         start, end = found + len(layout.header_end), len(text) - len(layout.footer)
         same_header = header is None or text[:start] == header

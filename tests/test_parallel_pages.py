@@ -1,0 +1,118 @@
+"""Running the pages of a case query in worker processes (kg/parallel_pages.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg import parallel_pages
+from kg.build import build_graph
+from kg.paths import CASES_DIR
+from kg.queries import find_query, load_catalogue
+from kg.results import join_pages, serialize
+from kg.store import EmbeddedStore
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The eight curated cases built into a store on disk, closed so it opens read-only."""
+    directory = tmp_path_factory.mktemp("paged")
+    store = EmbeddedStore(directory)
+    build_graph(store, CASES_DIR)
+    store.close()
+    return directory
+
+
+@pytest.fixture
+def eager(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Share the work from two pages on, on two cores; returns the worker counts of each run."""
+    monkeypatch.setattr(parallel_pages, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(parallel_pages.os, "cpu_count", lambda: 2)
+    runs: list[int] = []
+    original = parallel_pages._run_in_workers
+
+    def recording(directory, texts, fmt, workers):  # type: ignore[no-untyped-def]
+        runs.append(workers)
+        return original(directory, texts, fmt, workers)
+
+    monkeypatch.setattr(parallel_pages, "_run_in_workers", recording)
+    return runs
+
+
+@pytest.mark.parametrize("output_format", ["csv", "tsv", "json", "xml"])
+def test_pages_run_by_workers_join_into_one_run_of_the_whole_query(
+    store_dir: Path, eager: list[int], output_format: str
+) -> None:
+    """Pages of one case each, run by two worker processes, join byte for byte into what one run
+    of the unbound query writes, for every case query of the catalogue."""
+    store = EmbeddedStore(store_dir, read_only=True)
+    for query in load_catalogue().values():
+        if not query.runs_by_pages:
+            continue
+        whole = serialize(store.query(query.bind({})), output_format)
+        pages = parallel_pages.serialized_pages(store, query, {}, 1, output_format)
+        assert b"".join(join_pages(pages, output_format)) == whole, query.name
+    assert eager and set(eager) == {2}  # every query ran its eight pages on two workers
+    store.close()
+
+
+def test_pages_keep_case_id_order(store_dir: Path, eager: list[int]) -> None:
+    """Each page holds its own case's rows, in case-id order, whichever worker finished first."""
+    store = EmbeddedStore(store_dir, read_only=True)
+    pages = list(parallel_pages.serialized_pages(store, find_query("case-timeline"), {}, 1, "tsv"))
+    case_ids = sorted(case.stem for case in CASES_DIR.glob("*.yaml"))
+    assert len(pages) == len(case_ids) == 8 and eager == [2]
+    whole = serialize(store.query(find_query("case-timeline").bind({})), "tsv").decode()
+    for case_id, page in zip(case_ids, pages, strict=True):
+        rows = page.decode().splitlines()[1:]
+        expected = [row for row in whole.splitlines()[1:] if row.startswith(f'"{case_id}"')]
+        assert rows == expected, case_id
+    assert sum(bool(page.decode().splitlines()[1:]) for page in pages) >= 2
+    store.close()
+
+
+def test_only_a_store_opened_read_only_on_disk_is_shared(store_dir: Path) -> None:
+    """Workers open the store read-only: safe only while no process writes to it, so a store
+    this process holds for writing (which may compact at any time) runs its pages here."""
+    writable = EmbeddedStore(store_dir)
+    assert parallel_pages.worker_count(writable, 1000) == 0
+    writable.close()
+    assert parallel_pages.worker_count(EmbeddedStore(), 1000) == 0  # in memory: nothing to open
+    shared = EmbeddedStore(store_dir, read_only=True)
+    few = parallel_pages.PARALLEL_MIN_PAGES - 1
+    assert parallel_pages.worker_count(shared, few) == 0
+    assert parallel_pages.worker_count(shared, 1000) == min(
+        parallel_pages.os.cpu_count() or 1, 1000
+    )
+    shared.close()
+
+
+def test_a_store_without_cases_still_gives_one_page(eager: list[int]) -> None:
+    """No case, no page: one run of the unbound query, so the document still has its header."""
+    pages = list(
+        parallel_pages.serialized_pages(EmbeddedStore(), find_query("case-timeline"), {}, 1, "csv")
+    )
+    assert len(pages) == 1 and pages[0].startswith(b"caseId,sequence,") and eager == []
+
+
+@pytest.mark.parametrize("output_format", ["table", "csv"])
+def test_kg_query_prints_pages_run_by_workers(
+    store_dir: Path, eager: list[int], output_format: str
+) -> None:
+    """`kg query` over every case gives the same output whether its eight pages of one case ran
+    on two workers or its one page of a hundred ran in the command's own process."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    def run(page_size: str) -> str:
+        args = ["query", "dm-classification", "--page-size", page_size, "-f", output_format]
+        result = CliRunner().invoke(app, [*args, "--store", str(store_dir)])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    whole = run("100")
+    assert eager == []
+    assert run("1") == whole and eager == [2]
+    assert "merry-2020-lms" in whole
