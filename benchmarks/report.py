@@ -474,7 +474,11 @@ def _queries(r: dict[str, Any]) -> str:
         f"RSS {_mb(r.get('queries'))}): cold = the first run in a fresh process after dropping the "
         "OS page cache (median of several such runs), warm = median of the repeats that follow in "
         "the same process. Every query runs with its defaults (all cases), and again for one case "
-        "where it takes a case. Queries are stopped at a time limit, rdflib's at 60 s. " + load
+        "where it takes a case, for one page of cases, and over every case by pages as `kg query "
+        "NAME --format tsv` runs it (from ba5ac52 the pages run in worker processes on both cores "
+        "when there are 20 or more, each written as TSV by pyoxigraph; before, in one process, "
+        "every value read in Python). Queries are stopped at a time limit, rdflib's at 60 s. "
+        + load
     )
     return text + "\n\n" + _table(QUERY_HEAD, rows)
 
