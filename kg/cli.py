@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Annotated
 
@@ -173,17 +174,18 @@ def query_command(
         sys.stdout.flush()
 
 
-def _print_pages(pages: Iterator[bytes], fmt: str, title: str) -> None:
+def _print_pages(pages: Generator[bytes, None, None], fmt: str, title: str) -> None:
     """Print the serialized pages of a case query as one result, writing each page as it comes
-    (for a table, in JSON: the table is built from every row read back)."""
-    if fmt == "table":
-        render_table(
-            results.to_table_pages(results.parse_solutions(p, "json") for p in pages), title=title
-        )
-        return
-    for chunk in results.join_pages(pages, fmt):
-        sys.stdout.buffer.write(chunk)
-    sys.stdout.flush()
+    (for a table, in JSON: the table is built from every row read back). Closing the pages when
+    the output fails (a closed pipe) stops the workers here, not whenever the generator is freed."""
+    with contextlib.closing(pages):
+        if fmt == "table":
+            solutions = (results.read_solutions(page, "json") for page in pages)
+            render_table(results.to_table_pages(solutions), title=title)
+            return
+        for chunk in results.join_pages(pages, fmt):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
 
 
 @app.command("qc")

@@ -10,7 +10,6 @@ and the checksum. The spool is what the store then loads, in bulk when the store
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, parse, serialize
 
+from kg.cores import usable_cores
 from kg.curation.case_file import CaseFile
 from kg.curation.validate import ValidationResult, validate_file
 from kg.issues import Issue
@@ -119,7 +119,7 @@ def prepare_files(
     :param progress: called with each file's path once it is prepared.
     """
     chunks = [paths[i : i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
-    workers = min(os.cpu_count() or 1, len(paths) // PARALLEL_MIN_FILES)
+    workers = min(usable_cores(), len(paths) // PARALLEL_MIN_FILES)
     results: list[PreparedCase] = []
     if workers > 1:
         context = multiprocessing.get_context("spawn")  # the caller may hold store threads

@@ -11,7 +11,8 @@ after the other, give exactly the rows of the unbound query; a page costs millis
 whole listing of 100,000 cases costs minutes (benchmarks/README.md). :func:`pages_of_cases` runs
 a query over every case that way, one page at a time, so the memory it needs is a page's, not
 the store's: Oxigraph builds a hash table of every case's rows for each OPTIONAL subquery,
-which took 6 GB for the timelines of 100,000 cases.
+which took 6 GB for the timelines of 100,000 cases. `kg query` runs the pages on every core
+(kg/parallel_pages.py).
 """
 
 from __future__ import annotations
@@ -169,15 +170,24 @@ def pages_of_cases(
     :raises QueryError: for a query that does not run by pages (see ``runs_by_pages``), or a
         ``case`` value given as well.
     """
-    if not query.runs_by_pages:
-        raise QueryError(f"{query.name} does not sort its rows by case id first, so it runs whole")
-    query.bind(values, cases=[])  # checks every value before the cases are listed
+    check_pageable(query, values)
     ran = False
     for page in case_pages(store, size):
         ran = True
         yield store.query(query.bind(values, cases=page))
     if not ran:
         yield store.query(query.bind(values))
+
+
+def check_pageable(query: NamedQuery, values: dict[str, str]) -> None:
+    """Check that a query runs by pages with these values, before any case is listed.
+
+    :raises QueryError: for a query that does not run by pages (see ``runs_by_pages``), a
+        ``case`` value given as well, or a value that is not of its parameter's type.
+    """
+    if not query.runs_by_pages:
+        raise QueryError(f"{query.name} does not sort its rows by case id first, so it runs whole")
+    query.bind(values, cases=[])
 
 
 def _substitute(text: str, name: str, term: str, query: str) -> str:

@@ -21,6 +21,7 @@ from kg.errors import QueryError
 from kg.store.base import QueryResult
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
+SOLUTION_FORMATS = ("csv", "tsv", "json", "xml")  # the formats pages of solutions are joined in
 _SERIALIZERS = {
     "csv": QueryResultsFormat.CSV,
     "tsv": QueryResultsFormat.TSV,
@@ -112,7 +113,7 @@ def serialize(result: QueryResult, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def parse_solutions(text: bytes, fmt: str) -> QueryResult:
+def read_solutions(text: bytes, fmt: str) -> QueryResult:
     """Read results back from one of the formats pyoxigraph parses (json, xml or tsv), e.g. a page
     a worker process serialized (kg/parallel_pages.py)."""
     if fmt not in ("json", "xml", "tsv"):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
 
 from kg import parallel_pages
 from kg.build import build_graph
+from kg.errors import QueryError
 from kg.paths import CASES_DIR
-from kg.queries import find_query, load_catalogue
-from kg.results import join_pages, serialize
+from kg.queries import find_query, load_catalogue, parse_query_file
+from kg.results import join_pages, serialize, to_table
 from kg.store import EmbeddedStore
 
 
@@ -26,9 +28,9 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def eager(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Share the work from two pages on, on two cores; returns the worker counts of each run."""
-    monkeypatch.setattr(parallel_pages, "PARALLEL_MIN_PAGES", 2)
-    monkeypatch.setattr(parallel_pages.os, "cpu_count", lambda: 2)
+    """One worker per page, on two cores; returns the worker count of each run in workers."""
+    monkeypatch.setattr(parallel_pages, "PAGES_PER_WORKER", 1)
+    monkeypatch.setattr(parallel_pages, "usable_cores", lambda: 2)
     runs: list[int] = []
     original = parallel_pages._run_in_workers
 
@@ -72,20 +74,65 @@ def test_pages_keep_case_id_order(store_dir: Path, eager: list[int]) -> None:
     store.close()
 
 
-def test_only_a_store_opened_read_only_on_disk_is_shared(store_dir: Path) -> None:
+def test_only_a_store_opened_read_only_on_disk_is_shared(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Workers open the store read-only: safe only while no process writes to it, so a store
     this process holds for writing (which may compact at any time) runs its pages here."""
+    monkeypatch.setattr(parallel_pages, "usable_cores", lambda: 2)
     writable = EmbeddedStore(store_dir)
     assert parallel_pages.worker_count(writable, 1000) == 0
     writable.close()
     assert parallel_pages.worker_count(EmbeddedStore(), 1000) == 0  # in memory: nothing to open
     shared = EmbeddedStore(store_dir, read_only=True)
-    few = parallel_pages.PARALLEL_MIN_PAGES - 1
-    assert parallel_pages.worker_count(shared, few) == 0
-    assert parallel_pages.worker_count(shared, 1000) == min(
-        parallel_pages.os.cpu_count() or 1, 1000
-    )
+    # one worker per ten pages, at most one per core: 19 pages run here, 20 on two workers
+    assert [parallel_pages.worker_count(shared, n) for n in (19, 20, 1000)] == [1, 2, 2]
+    monkeypatch.setattr(parallel_pages, "usable_cores", lambda: 8)
+    assert [parallel_pages.worker_count(shared, n) for n in (35, 1000)] == [3, 8]
     shared.close()
+
+
+def test_a_page_that_fails_in_a_worker_fails_the_run(
+    store_dir: Path, eager: list[int], tmp_path: Path
+) -> None:
+    """A worker's error comes back as it was raised there, and no worker is left running."""
+    path = tmp_path / "broken.rq"
+    path.write_text(
+        "# title: Undeclared prefix\n"
+        "# param: case (case, default: none) Only this case.\n"
+        "SELECT ?caseId WHERE { VALUES ?case { UNDEF }\n"
+        "  GRAPH ?case { ?case nope:caseId ?caseId } }\n"
+        "ORDER BY ?caseId\n"
+    )
+    query = parse_query_file(path)
+    store = EmbeddedStore(store_dir, read_only=True)
+    with pytest.raises(QueryError, match="not valid SPARQL"):
+        list(parallel_pages.serialized_pages(store, query, {}, 1, "csv"))
+    assert eager == [2] and multiprocessing.active_children() == []
+    store.close()
+
+
+def test_stopping_early_leaves_no_worker_running(store_dir: Path, eager: list[int]) -> None:
+    """Output closed after the first page (`kg query ... | head`): the rest are cancelled."""
+    store = EmbeddedStore(store_dir, read_only=True)
+    pages = parallel_pages.serialized_pages(store, find_query("case-timeline"), {}, 1, "csv")
+    assert next(pages).startswith(b"caseId,")
+    pages.close()
+    assert eager == [2] and multiprocessing.active_children() == []
+    store.close()
+
+
+def test_queries_that_do_not_run_by_pages_are_refused_before_any_work(store_dir: Path) -> None:
+    store = EmbeddedStore(store_dir, read_only=True)
+    with pytest.raises(QueryError, match="runs whole"):
+        next(
+            parallel_pages.serialized_pages(
+                store, find_query("tumour-dm-associations"), {}, 1, "csv"
+            )
+        )
+    with pytest.raises(QueryError, match="unknown format"):
+        next(parallel_pages.serialized_pages(store, find_query("case-timeline"), {}, 1, "table"))
+    store.close()
 
 
 def test_a_store_without_cases_still_gives_one_page(eager: list[int]) -> None:
@@ -100,19 +147,23 @@ def test_a_store_without_cases_still_gives_one_page(eager: list[int]) -> None:
 def test_kg_query_prints_pages_run_by_workers(
     store_dir: Path, eager: list[int], output_format: str
 ) -> None:
-    """`kg query` over every case gives the same output whether its eight pages of one case ran
-    on two workers or its one page of a hundred ran in the command's own process."""
+    """`kg query` over every case, its eight pages run on two workers, prints what one run of
+    the unbound query gives: the same bytes in csv, the same table."""
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.cli import app, console, render_table
 
-    def run(page_size: str) -> str:
-        args = ["query", "dm-classification", "--page-size", page_size, "-f", output_format]
-        result = CliRunner().invoke(app, [*args, "--store", str(store_dir)])
-        assert result.exit_code == 0, result.output
-        return result.stdout
-
-    whole = run("100")
-    assert eager == []
-    assert run("1") == whole and eager == [2]
-    assert "merry-2020-lms" in whole
+    store = EmbeddedStore(store_dir, read_only=True)
+    whole = store.query(find_query("dm-classification").bind({}))
+    if output_format == "csv":
+        expected = serialize(whole, "csv")
+    else:
+        with console.capture() as captured:
+            render_table(to_table(whole), title=find_query("dm-classification").title)
+        expected = captured.get().encode()
+    store.close()
+    args = ["query", "dm-classification", "--page-size", "1", "-f", output_format]
+    result = CliRunner().invoke(app, [*args, "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    assert eager == [2]
+    assert result.stdout_bytes == expected and b"merry-2020-lms" in expected

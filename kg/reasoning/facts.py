@@ -25,6 +25,7 @@ from typing import Any
 
 from pyoxigraph import QuerySolutions
 
+from kg.cores import usable_cores
 from kg.errors import StoreError
 from kg.rdf.vocab import KG, OBO_BASE
 from kg.store.base import Store
@@ -189,9 +190,7 @@ def _fact_workers(cases: int) -> int:
     of the cores this process may run on."""
     if cases < PARALLEL_MIN_CASES:
         return 1
-    affinity = getattr(os, "sched_getaffinity", None)
-    cores = len(affinity(0)) if affinity else (os.cpu_count() or 1)
-    return min(cores, FACT_WORKERS)
+    return min(usable_cores(), FACT_WORKERS)
 
 
 @contextmanager
