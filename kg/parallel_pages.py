@@ -26,7 +26,7 @@ from pathlib import Path
 
 from kg.cores import usable_cores
 from kg.errors import QueryError, StoreError
-from kg.queries import NamedQuery, case_pages, check_pageable
+from kg.queries import NamedQuery, page_texts
 from kg.results import SOLUTION_FORMATS, serialize
 from kg.store.base import Store
 from kg.store.embedded import EmbeddedStore
@@ -60,13 +60,8 @@ def serialized_pages(
         raise QueryError(
             f"unknown format {fmt!r} for pages; use one of {', '.join(SOLUTION_FORMATS)}"
         )
-    check_pageable(query, values)
-    pages = list(case_pages(store, size))
-    if not pages:
-        yield serialize(store.query(query.bind(values)), fmt)
-        return
-    texts = (query.bind(values, cases=page) for page in pages)
-    workers = worker_count(store, len(pages))
+    count, texts = page_texts(store, query, values, size)
+    workers = worker_count(store, count)
     if workers < 2:
         for text in texts:
             yield serialize(store.query(text), fmt)

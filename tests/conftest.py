@@ -29,6 +29,15 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSt
     store.close()
 
 
+def build_closed_store(directory: Path) -> Path:
+    """Build cases/ into a store in ``directory`` and close it, so that other processes (servers,
+    workers) or read-only handles can open it; return the directory."""
+    store = EmbeddedStore(directory)
+    build_graph(store, CASES_DIR)
+    store.close()
+    return directory
+
+
 @pytest.fixture
 def memory_store() -> EmbeddedStore:
     """An empty in-memory store."""

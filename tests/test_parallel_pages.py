@@ -8,22 +8,18 @@ from pathlib import Path
 import pytest
 
 from kg import parallel_pages
-from kg.build import build_graph
 from kg.errors import QueryError
 from kg.paths import CASES_DIR
 from kg.queries import find_query, load_catalogue, parse_query_file
 from kg.results import join_pages, serialize, to_table
 from kg.store import EmbeddedStore
+from tests.conftest import build_closed_store
 
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The eight curated cases built into a store on disk, closed so it opens read-only."""
-    directory = tmp_path_factory.mktemp("paged")
-    store = EmbeddedStore(directory)
-    build_graph(store, CASES_DIR)
-    store.close()
-    return directory
+    return build_closed_store(tmp_path_factory.mktemp("paged"))
 
 
 @pytest.fixture

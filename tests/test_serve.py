@@ -25,16 +25,14 @@ from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TSV, XML, SPARQLWrapper
 
-from kg.build import build_graph
 from kg.errors import StoreError
-from kg.paths import CASES_DIR
 from kg.queries import find_query
 from kg.results import to_table
 from kg.store import EmbeddedStore
 from kg.store.remote import RemoteStore
 from kg.store.servers import free_port
 from kg.web.server import ServeConfig, SparqlServer
-from tests.conftest import FOUNDING_CASE
+from tests.conftest import FOUNDING_CASE, build_closed_store
 
 TOKEN = "test-token-0123456789"  # noqa: S105 - a throwaway token for a loopback test server
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -45,12 +43,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store directory built from the curated cases, closed so servers can open it."""
-    directory = tmp_path_factory.mktemp("served")
-    store = EmbeddedStore(directory)
-    build_graph(store, CASES_DIR)
-    store.close()
-    del store
-    return directory
+    return build_closed_store(tmp_path_factory.mktemp("served"))
 
 
 @pytest.fixture(scope="module")
