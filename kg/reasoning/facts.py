@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pyoxigraph import QuerySolutions
 
@@ -118,10 +118,13 @@ def _query(name: str) -> str:
 # Costliest first (100,000 cases: findings 85 s, cases 75 s, events 65 s), so that two workers
 # taking them in turn finish close together.
 FACT_QUERIES = ("findings", "cases", "events", "labs", "investigations", "antibodies")
-SPOOL_ROWS = 20_000  # rows buffered per chunk before they go to its spool file
+# Rows a fact query holds before they go to the spool files, over all chunks together: a
+# budget per chunk let a worker at 100,000 cases (100 chunks) hold nearly all its rows (1.07 GB).
+SPOOL_ROWS = 100_000
 PARALLEL_MIN_CASES = 2000  # below this, starting worker processes costs more than it saves
-# Worker processes reading facts at most: each holds one query's working memory (about 0.25 GB
-# at 100,000 cases), and two already halve the time on the two cores this project targets.
+# Worker processes reading facts at most: each holds one query's working memory and the rows
+# waiting for the spool (0.2 to 0.35 GB at 100,000 cases), and two already halve the time on
+# the two cores this project targets.
 FACT_WORKERS = 2
 
 Rows = Callable[[str], Iterable[dict[str, Any]]]  # a fact query's name -> its rows
@@ -283,21 +286,29 @@ def _spool_query(
     try:
         for handle in handles.values():
             pickle.dump(names, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        held = 0
         for solution in result:
             values = tuple(v.value if v is not None else None for v in solution)
             index = chunk_of.get(values[0])  # every fact query selects ?case first
             if index is None:
                 continue
-            buffer = buffers[index]
-            buffer.append(values)
-            if len(buffer) >= SPOOL_ROWS:
-                pickle.dump(buffer, handles[index], protocol=pickle.HIGHEST_PROTOCOL)
-                buffer.clear()
-        for index, buffer in buffers.items():
-            pickle.dump(buffer, handles[index], protocol=pickle.HIGHEST_PROTOCOL)
+            buffers[index].append(values)
+            held += 1
+            if held >= SPOOL_ROWS:
+                _flush(buffers, handles)
+                held = 0
+        _flush(buffers, handles)
     finally:
         for handle in handles.values():
             handle.close()
+
+
+def _flush(buffers: dict[int, list[tuple[str | None, ...]]], handles: dict[int, IO[bytes]]) -> None:
+    """Append each chunk's buffered rows to its spool file as one batch, and empty the buffers."""
+    for index, buffer in buffers.items():
+        if buffer:
+            pickle.dump(buffer, handles[index], protocol=pickle.HIGHEST_PROTOCOL)
+            buffer.clear()
 
 
 def spooled_facts(directory: Path, index: int) -> dict[str, CaseFacts]:
