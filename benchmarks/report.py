@@ -388,11 +388,13 @@ REASON_TEXT = (
     "the time spent waiting for it (the part not overlapped). Peak RSS includes the Java "
     "reasoner processes. The SPARQL formulation is the `bohan-peter-sparql` query over all "
     "cases; *agreement* counts cases whose reasoner class (the last reasoner run) equals the "
-    "SPARQL one."
+    "SPARQL one. At each size the reasoners ran on the same store in the order of the rows, so "
+    "only the first row of a size is a first run (bulk writes and the compaction); the others "
+    "bring the inferred graph from the run before to their own results."
 )
 REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns", "facts read",
                "consistency", "classify", "assess + write", "compaction", "peak RSS",
-               "SPARQL formulation (warm / cold)", "agreement"]  # fmt: skip
+               "SPARQL formulation (warm / cold)", "agreement", "measured at"]  # fmt: skip
 
 
 # Stage names of kg.reasoning.reason's report (and, for older results, of the functions timed).
@@ -409,13 +411,13 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
         agree = r.get("agreement", {}).get("result", {})
         agreement = f"{agree.get('agree', 0):,} / {agree.get('cases', 0):,}" if agree else "–"
         for name, run in r.get("reason", {}).items():
+            commit = run.get("commit") or r.get("phase_commits", {}).get("reason", "–")
             if not _ok(run):
                 status = f"{run.get('status')} after {fmt_seconds(run.get('wall_seconds'))}"
-                rows.append(
-                    _row(
-                        f"{r['size']:,}", name, status, *[""] * 8, _mb(run), formulation, agreement
-                    )
-                )
+                rows.append(_row(
+                    f"{r['size']:,}", name, status, *[""] * 8, _mb(run), formulation, agreement,
+                    commit,
+                ))  # fmt: skip
                 continue
             res, st = run["result"], run["result"].get("stages", {})
             rows.append(_row(
@@ -428,7 +430,7 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
                 _stage(st, "case_results", "case_quads", "store.replace_graph", "assess", "write"),
                 _stage_or_dash(st, "compact"),
                 _mb(run),
-                formulation, agreement,
+                formulation, agreement, commit,
             ))  # fmt: skip
     return REASON_TEXT + "\n\n" + _table(REASON_HEAD, rows)
 

@@ -89,6 +89,7 @@ def benchmark_size(
     out = out if out is not None else {}
     out.update({"size": size, "seed": options.seed})
     earlier_queries = out.get("phase_commits", {}).get("queries")
+    earlier_reasoning = out.get("phase_commits", {}).get("reason")
     machine = machine_info()
     out.setdefault("phase_commits", {}).update(dict.fromkeys(groups, machine["commit"]))
     out.setdefault("phase_dates", {}).update(dict.fromkeys(groups, machine["date"]))
@@ -99,14 +100,19 @@ def benchmark_size(
         if out["build"]["status"] != "ok":
             return out
     if "reason" in groups:
-        out["reason"] = {}
+        earlier = {} if "build" in groups else out.get("reason", {})
+        out["reason"] = _stamped_runs(earlier, earlier_reasoning)  # other reasoners' runs stay
         for reasoner in options.reasoners:
-            out["reason"][reasoner] = _phase(
-                "reason",
-                {"store": paths["store"], "reasoner": reasoner},
-                options,
-                options.reason_timeout,
-            )
+            out["reason"].pop(reasoner, None)  # a rerun goes last: the rows keep the runs' order
+            out["reason"][reasoner] = {
+                **_phase(
+                    "reason",
+                    {"store": paths["store"], "reasoner": reasoner},
+                    options,
+                    options.reason_timeout,
+                ),
+                "commit": machine["commit"],
+            }
         out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
     if "queries" in groups:
         kept = _stamped(out.get("queries"), earlier_queries)
@@ -153,10 +159,16 @@ def _stamped(previous: dict[str, Any] | None, commit: str | None) -> dict[str, A
     attributed to it."""
     if not previous:
         return previous
-    queries = {
-        label: {"commit": commit, **entry} for label, entry in previous.get("queries", {}).items()
-    }
-    return {**previous, "queries": queries}
+    return {**previous, "queries": _stamped_runs(previous.get("queries", {}), commit)}
+
+
+def _stamped_runs(runs: dict[str, Any], commit: str | None) -> dict[str, Any]:
+    """Each run marked with the commit it ran at, unless it carries its own.
+
+    >>> _stamped_runs({"a": {"commit": "x"}, "b": {}}, "y")
+    {'a': {'commit': 'x'}, 'b': {'commit': 'y'}}
+    """
+    return {name: {"commit": commit, **run} for name, run in runs.items()}
 
 
 def _queries(
