@@ -163,9 +163,25 @@ def _runs(r: dict[str, Any]) -> str:
     if len(set(commits.values())) <= 1 and len(set(dates.values())) <= 1:
         return f"run {r['machine']['date']} at commit {r['machine']['commit']}"
     return "run in parts: " + ", ".join(
-        f"{group} at {commit} ({dates.get(group, 'date not recorded')})"
+        f"{group} at {commit} ({dates.get(group, 'date not recorded')}{_per_reasoner(r, group)})"
         for group, commit in commits.items()
     )
+
+
+def _per_reasoner(r: dict[str, Any], group: str) -> str:
+    """For the reasoning part, each reasoner's commit when they were not all run at one.
+
+    >>> _per_reasoner({"reason": {"hermit": {"commit": "a"}, "pellet": {"commit": "b"}}}, "reason")
+    '; per reasoner: hermit at a, pellet at b'
+    >>> _per_reasoner({"reason": {"hermit": {"commit": "a"}}}, "reason")
+    ''
+    """
+    runs = r.get("reason", {}) if group == "reason" else {}
+    commits = {name: run.get("commit") for name, run in runs.items()}
+    if len(set(commits.values())) <= 1:
+        return ""
+    listed = ", ".join(f"{name} at {commit or 'not recorded'}" for name, commit in commits.items())
+    return f"; per reasoner: {listed}"
 
 
 def _ours(r: dict[str, Any]) -> dict[str, Any]:
