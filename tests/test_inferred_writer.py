@@ -12,7 +12,7 @@ from __future__ import annotations
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF
-from kg.reasoning.writes import InferredWriter
+from kg.reasoning.writes import InferredWriter, with_digest
 from kg.store import EmbeddedStore
 from kg.store.base import QueryResult
 
@@ -32,6 +32,11 @@ def results(case: str, label: str) -> list[Quad]:
         Quad(node, KG.assessedCase, NamedNode(case), INFERRED_GRAPH),
         Quad(node, KG.pnsClass, Literal(label), INFERRED_GRAPH),
     ]
+
+
+def stored(case: str, label: str) -> list[Quad]:
+    """What the graph holds for a case written with :func:`results`: those quads and its digest."""
+    return with_digest(case, results(case, label))
 
 
 class SparqlOnly:
@@ -100,7 +105,7 @@ def test_insert_only_path_writes_what_sparql_writes() -> None:
     write_run(direct, chunks, cases)
     write_run(sparql, chunks, cases)
     assert graph(direct.store) == graph(sparql.store)
-    assert len(graph(direct.store)) == 4 * len(cases) + 1
+    assert len(graph(direct.store)) == 5 * len(cases) + 1  # four quads and a digest per case
     assert len(direct.added) == len(chunks)  # one transaction per batch of cases
     assert not any("INSERT DATA" in u and "assessedCase" in u for u in direct.updates)
     assert any("INSERT DATA" in u and "assessedCase" in u for u in sparql.updates)
@@ -116,7 +121,7 @@ def test_a_batch_with_deletions_is_one_update() -> None:
     assert not store.added
     assert len(store.updates) == 1
     assert "DELETE DATA" in store.updates[0] and "INSERT DATA" in store.updates[0]
-    expected = {q for c in cases for q in results(c, "new")}
+    expected = {q for c in cases for q in stored(c, "new")}
     assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
 
 
@@ -126,7 +131,7 @@ def test_a_case_written_twice_in_a_fresh_run_keeps_only_its_last_results() -> No
     writer = InferredWriter(store)  # type: ignore[arg-type]
     writer.write_chunk({case: results(case, "first")})
     writer.write_chunk({case: results(case, "second")})
-    assert graph(store.store) == set(results(case, "second"))
+    assert graph(store.store) == set(stored(case, "second"))
 
 
 def test_new_cases_beside_old_ones_are_inserted_directly() -> None:
@@ -135,8 +140,8 @@ def test_new_cases_beside_old_ones_are_inserted_directly() -> None:
     write_run(store, [{old: results(old, "old")}], [old])
     store.added.clear()
     write_run(store, [{old: results(old, "old")}, {new: results(new, "new")}], [old, new])
-    assert store.added == [results(new, "new")]
-    assert graph(store.store) >= set(results(old, "old")) | set(results(new, "new"))
+    assert store.added == [stored(new, "new")]
+    assert graph(store.store) >= set(stored(old, "old")) | set(stored(new, "new"))
 
 
 def test_a_first_run_fills_the_graph_in_bulk_as_sparql_would() -> None:
@@ -179,8 +184,8 @@ def test_a_later_run_never_writes_in_bulk() -> None:
     write_run(store, [{old: results(old, "changed")}, {new: results(new, "new")}], [old, new])
     assert not store.bulk
     assert not store.compactions  # transactions leave no bulk-written files to merge
-    assert store.added == [results(new, "new")]  # one transaction for the new case
-    assert graph(store.store) == set(results(old, "changed")) | set(results(new, "new")) | {
+    assert store.added == [stored(new, "new")]  # one transaction for the new case
+    assert graph(store.store) == set(stored(old, "changed")) | set(stored(new, "new")) | {
         Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
     }
 
@@ -190,16 +195,59 @@ def test_a_case_written_twice_in_a_bulk_run_keeps_only_its_last_results() -> Non
     store = BulkRecording(EmbeddedStore())
     write_run(store, [{case: results(case, "first")}, {case: results(case, "second")}], [case])
     run_record = Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
-    assert graph(store.store) == set(results(case, "second")) | {run_record}
+    assert graph(store.store) == set(stored(case, "second")) | {run_record}
 
 
 def test_a_run_after_a_bulk_run_that_stopped_midway_repairs_every_case() -> None:
+    """Without a run record the digests are not trusted: the case written in part below already
+    has the digest of its new results, and would be left incomplete if they were."""
     cases = [case_iri(n) for n in range(4)]
     store = BulkRecording(EmbeddedStore())
     # what a first run killed during a bulk write leaves: some cases whole, one in part, no record
-    written = [q for c in cases[:2] for q in results(c, "old")] + results(cases[2], "old")[:2]
+    written = [q for c in cases[:2] for q in stored(c, "old")] + stored(cases[2], "new")[1:]
     store.store.bulk_add_quads(written)
     write_run(store, [{c: results(c, "new") for c in cases}], cases)
     assert not store.bulk
-    expected = {q for c in cases for q in results(c, "new")}
+    expected = {q for c in cases for q in stored(c, "new")}
     assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+
+
+class LookupCounting(Recording):
+    """Records which cases' old quads a writer looked up (its SPARQL lookups bind ``?case``)."""
+
+    def __init__(self, store: EmbeddedStore, cases: list[str]) -> None:
+        super().__init__(store)
+        self.cases = cases
+        self.looked_up: set[str] = set()
+
+    def query(self, sparql: str) -> QueryResult:
+        if "VALUES ?case" in sparql:
+            self.looked_up |= {c for c in self.cases if f"<{c}>" in sparql}
+        return super().query(sparql)
+
+
+def test_a_rerun_reads_back_and_rewrites_only_the_cases_whose_results_changed() -> None:
+    cases = [case_iri(n) for n in range(6)]
+    store = LookupCounting(EmbeddedStore(), cases)
+    write_run(store, [{c: results(c, "same") for c in cases}], cases)
+    store.looked_up.clear()
+    store.added.clear()
+    store.updates.clear()
+    changed = {c: results(c, "changed" if c == cases[3] else "same") for c in cases}
+    write_run(store, [dict(reversed(changed.items()))], cases)  # order does not matter
+    assert store.looked_up == {cases[3]}
+    case_writes = [u for u in store.updates if "DATA" in u and any(c in u for c in cases)]
+    assert len(case_writes) == 1 and not store.added
+    assert [c for c in cases if c in case_writes[0]] == [cases[3]]
+    expected = {q for c in cases for q in stored(c, "changed" if c == cases[3] else "same")}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+
+
+def test_a_removed_case_loses_its_digest_with_its_results() -> None:
+    kept, removed = case_iri(1), case_iri(2)
+    store = Recording(EmbeddedStore())
+    write_run(store, [{c: results(c, "same") for c in (kept, removed)}], [kept, removed])
+    write_run(store, [{kept: results(kept, "same")}], [kept])
+    assert graph(store.store) == set(stored(kept, "same")) | {
+        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
+    }

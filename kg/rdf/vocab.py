@@ -293,6 +293,7 @@ KG_INFERENCE_PROPERTIES = [
     "variableStatus",
     "pnsClass",
     "pnsRule",
+    "resultsDigest",
 ]
 
 # The per-tumour-type summary of DM cases (kg/tumour_summary.py): annotations of the type classes.

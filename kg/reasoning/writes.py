@@ -23,14 +23,22 @@ triples per operation). Two shortcuts keep a first run cheap, the common case at
   and repairs them in transactions. A batch that also deletes stays one SPARQL update. The
   files bulk writes leave overlap; the run then compacts them
   (:meth:`InferredWriter.compact_bulk_writes`).
+
+Each case's quads carry a digest of themselves (``kg:resultsDigest`` on the case), written with
+them. A later run compares digests before anything else and leaves a case whose digest has not
+changed: re-reasoning 100,000 unchanged cases then reads 100,000 digests instead of 16 million
+quads. Digests are trusted only when the graph holds a run record, that is when the last run that
+wrote it finished, or stopped between transactions of whole cases: a first run's bulk writes are
+not atomic, and one that stopped midway may have left a case's digest without all its quads.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from pyoxigraph import NamedNode, Quad, QuerySolutions
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
 from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.store.base import Store
@@ -78,6 +86,7 @@ class InferredWriter:
         # an empty graph at the start holds no old quads for any case this run has not written
         self._fresh = not _holds_quads(store)
         self._done: set[str] = set()  # cases written by this writer
+        self._digests = {} if self._fresh else _trusted_digests(store)  # case -> digest held
 
     def old_quads(self, cases: Sequence[str]) -> dict[str, set[Quad]]:
         """The quads the inferred graph now holds about some cases, by case."""
@@ -92,7 +101,13 @@ class InferredWriter:
         return old
 
     def write_chunk(self, new: dict[str, list[Quad]]) -> None:
-        """Make the inferred graph hold exactly ``new[case]`` for each case of a chunk."""
+        """Make the inferred graph hold exactly ``new[case]`` for each case of a chunk, with the
+        case's digest (none for a case whose list is empty: it is being removed)."""
+        new = {case: with_digest(case, quads) for case, quads in new.items()}
+        unchanged = [c for c in new if new[c] and self._digests.get(c) == new[c][-1].object.value]
+        for case in unchanged:
+            self.written += len(new[case])
+            del new[case]
         cases = sorted(new)
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
@@ -252,6 +267,39 @@ class InferredWriter:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ {run} ?p ?o }} }}",
         )
         return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+
+
+def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
+    """A case's quads, each once, then its digest: a SHA-256 of their sorted N-Quads lines, which
+    depends on what the quads say, not on the order they were made in. No quads, no digest.
+
+    >>> from kg.rdf.vocab import RDF
+    >>> a = Quad(NamedNode("http://x/c"), RDF.type, KG.Case, INFERRED_GRAPH)
+    >>> b = Quad(NamedNode("http://x/c"), KG.pnsRule, Literal("r"), INFERRED_GRAPH)
+    >>> with_digest("http://x/c", [a, b, a])[-1] == with_digest("http://x/c", [b, a])[-1]
+    True
+    >>> with_digest("http://x/c", [])
+    []
+    """
+    unique = list(dict.fromkeys(quads))
+    if not unique:
+        return []
+    digest = hashlib.sha256("\n".join(sorted(map(str, unique))).encode()).hexdigest()
+    return [*unique, Quad(NamedNode(case), KG.resultsDigest, Literal(digest), INFERRED_GRAPH)]
+
+
+def _trusted_digests(store: Store) -> dict[str, str]:
+    """The digest of each case's results in the inferred graph, if the graph holds a run record
+    (see the module's docstring); else none, and every case is compared quad by quad."""
+    record = f"SELECT ?run WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} }} }} LIMIT 1"
+    if not any(True for _ in _solutions(store, record)):
+        return {}
+    rows = _solutions(
+        store,
+        f"SELECT ?case ?digest WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?case {KG.resultsDigest} "
+        "?digest } }",
+    )
+    return {row["case"].value: row["digest"].value for row in rows}  # type: ignore[union-attr]
 
 
 def _whole_cases(new: dict[str, list[Quad]], cases: list[str]) -> list[Quad]:
