@@ -251,3 +251,13 @@ def test_a_removed_case_loses_its_digest_with_its_results() -> None:
     assert graph(store.store) == set(stored(kept, "same")) | {
         Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
     }
+
+
+def test_a_case_written_twice_in_a_later_run_is_compared_with_what_the_run_wrote() -> None:
+    case = case_iri(1)
+    store = Recording(EmbeddedStore())
+    write_run(store, [{case: results(case, "first")}], [case])
+    write_run(store, [{case: results(case, "second")}, {case: results(case, "first")}], [case])
+    assert graph(store.store) == set(stored(case, "first")) | {
+        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
+    }

@@ -108,6 +108,8 @@ class InferredWriter:
         for case in unchanged:
             self.written += len(new[case])
             del new[case]
+        for case, quads in new.items():  # what the graph holds once this chunk is written
+            self._digests[case] = quads[-1].object.value if quads else ""
         cases = sorted(new)
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
