@@ -125,7 +125,7 @@ class InferredWriter:
         added: list[Quad] = []
         for case in cases:
             before = old.get(case, set())
-            quads = list(dict.fromkeys(new[case]))
+            quads = new[case]  # each once (with_digest)
             self.written += len(quads)
             now = set(quads)
             removed += [q for q in before if q not in now]
@@ -294,7 +294,7 @@ def _trusted_digests(store: Store) -> dict[str, str]:
     """The digest of each case's results in the inferred graph, if the graph holds a run record
     (see the module's docstring); else none, and every case is compared quad by quad."""
     record = f"SELECT ?run WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} }} }} LIMIT 1"
-    if not any(True for _ in _solutions(store, record)):
+    if not _has_rows(store, record):
         return {}
     rows = _solutions(
         store,
@@ -305,8 +305,8 @@ def _trusted_digests(store: Store) -> dict[str, str]:
 
 
 def _whole_cases(new: dict[str, list[Quad]], cases: list[str]) -> list[Quad]:
-    """Every quad of some cases, in case order, each once."""
-    return [q for case in cases for q in dict.fromkeys(new[case])]
+    """Every quad of some cases, in case order (each once already: :func:`with_digest`)."""
+    return [q for case in cases for q in new[case]]
 
 
 def _holds_quads(store: Store) -> bool:
@@ -314,8 +314,12 @@ def _holds_quads(store: Store) -> bool:
 
     A SELECT, not ASK: Virtuoso answers ASK about an absent graph with an empty result set.
     """
-    rows = _solutions(store, f"SELECT ?s WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} LIMIT 1")
-    return any(True for _ in rows)
+    return _has_rows(store, f"SELECT ?s WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} LIMIT 1")
+
+
+def _has_rows(store: Store, sparql: str) -> bool:
+    """Whether a SELECT returns any row (a SELECT, not ASK: see :func:`_holds_quads`)."""
+    return any(True for _ in _solutions(store, sparql))
 
 
 def _belongs(subject: str, cases: set[str], run: NamedNode) -> bool:
