@@ -74,11 +74,77 @@ def parse_yaml(text: str, path: Path) -> SourceDocument:
         node = loader.get_single_node()
         if node is None:
             return doc
-        _record_positions(node, (), doc)
-        doc.data = loader.construct_document(node)  # the same nodes: parsed once, not twice
+        try:
+            doc.data = _Builder(loader, doc).build(node, ())
+        except _NeedsConstructor:
+            doc.positions.clear()
+            doc.key_positions.clear()
+            # the same nodes, parsed once; built first, so that a key PyYAML refuses (a list)
+            # is reported as its YAML error before the walk meets it
+            doc.data = loader.construct_document(node)
+            _record_positions(node, (), doc)
     finally:
         loader.dispose()
     return doc
+
+
+class _NeedsConstructor(Exception):
+    """The document uses YAML that only PyYAML's own constructor handles exactly."""
+
+
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+# Scalars other than text, built by PyYAML's own constructor methods so that "0x1F", "1_000" and
+# ".inf" mean what they mean in PyYAML.
+_OTHER_SCALARS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float"))
+
+
+class _Builder:
+    """Build the data and record every position in one walk over the composed nodes.
+
+    PyYAML's constructor and a second walk for the positions cost about as much as composing the
+    nodes, and a build reads every case file. The walk covers what case and claim files are made
+    of: mappings with scalar keys, lists, text, numbers, booleans and nulls, each written once.
+    Anything else (aliases, merge keys, explicit tags such as !!binary) raises
+    :class:`_NeedsConstructor`, and the document is built by PyYAML's constructor instead, so the
+    data is always what PyYAML's safe loader gives.
+    """
+
+    def __init__(self, loader: yaml.BaseLoader, doc: SourceDocument) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.seen: set[int] = set()
+
+    def build(self, node: yaml.Node, pointer: Pointer) -> Any:
+        """Return the value of ``node``, recording its position (and its keys') at ``pointer``."""
+        if id(node) in self.seen:  # an alias: the same node reached twice
+            raise _NeedsConstructor
+        self.seen.add(id(node))
+        self.doc.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        tag = node.tag
+        if tag == _MAP and isinstance(node, yaml.MappingNode):
+            return self._mapping(node, pointer)
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*pointer, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        key_positions = self.doc.key_positions
+        for key_node, value_node in node.value:
+            child = (*pointer, key_node.value)
+            key = self._scalar(key_node)
+            key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise _NeedsConstructor
+        if node.tag == _STR:
+            return node.value
+        if node.tag not in _OTHER_SCALARS:
+            raise _NeedsConstructor
+        return self.loader.yaml_constructors[node.tag](self.loader, node)
 
 
 def _record_positions(node: yaml.Node, pointer: Pointer, doc: SourceDocument) -> None:
