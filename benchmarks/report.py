@@ -406,7 +406,10 @@ REASON_TEXT = (
     "cases; *agreement* counts cases whose reasoner class (the last reasoner run) equals the "
     "SPARQL one. At each size the reasoners ran on the same store in the order of the rows, so "
     "only the first row of a size is a first run (bulk writes and the compaction); the others "
-    "bring the inferred graph from the run before to their own results."
+    "bring the inferred graph from the run before to their own results. The row marked *again* "
+    "is the last reasoner run once more on the store it left, as `kg reason` runs after a change "
+    "that touched no case: each case's results carry a digest, so unchanged cases are not read "
+    "back or written, but the facts are still read and every case assessed."
 )
 REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns", "facts read",
                "consistency", "classify", "assess + write", "compaction", "peak RSS",
@@ -426,7 +429,10 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
         )
         agree = r.get("agreement", {}).get("result", {})
         agreement = f"{agree.get('agree', 0):,} / {agree.get('cases', 0):,}" if agree else "–"
-        for name, run in r.get("reason", {}).items():
+        runs = [(name, run, "") for name, run in r.get("reason", {}).items()]
+        if "rerun" in r:
+            runs.append(("again", r["rerun"], ", again, no case changed"))
+        for name, run, again in runs:
             commit = run.get("commit") or r.get("phase_commits", {}).get("reason", "–")
             if not _ok(run):
                 status = f"{run.get('status')} after {fmt_seconds(run.get('wall_seconds'))}"
@@ -437,7 +443,7 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
                 continue
             res, st = run["result"], run["result"].get("stages", {})
             rows.append(_row(
-                f"{r['size']:,}", res["reasoner"], fmt_seconds(res["seconds"]),
+                f"{r['size']:,}", res["reasoner"] + again, fmt_seconds(res["seconds"]),
                 fmt_seconds(res["seconds"] / max(res["cases"], 1)), f"{res['profiles']:,}",
                 f"{res['patterns']:,}" if "patterns" in res else "–",
                 _stage(st, *FACT_STAGES),

@@ -97,6 +97,7 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     assert smoke["load_floor"]["result"]["quads"] == build["result"]["quads"]
     assert smoke["reason"]["hermit"]["status"] == "ok"
     assert smoke["reason"]["hermit"]["result"]["cases"] == SIZE
+    assert smoke["rerun"]["status"] == "ok" and smoke["rerun"]["result"]["cases"] == SIZE
     assert all(q["status"] == "ok" and q["runs"] >= 1 for q in smoke["queries"]["queries"].values())
     # the page holding the sample case is every case here, so it has every row of its query
     queries = smoke["queries"]["queries"]
@@ -110,7 +111,9 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     assert len(by_pages) == 7, sorted(queries)
     for label in by_pages:
         assert queries[label]["rows"] == queries[label.split(" (")[0]]["rows"], label
-    assert "Where we stand" in render([{**smoke, "machine": _machine(), "work": None}])
+    report = render([{**smoke, "machine": _machine(), "work": None}])
+    assert "Where we stand" in report
+    assert ", again, no case changed |" in report  # the rerun's row in the reasoning table
 
 
 def _machine() -> dict[str, Any]:
