@@ -151,9 +151,36 @@ def reason(args: Result) -> Result:
         "cases": report.cases,
         "profiles": report.profiles,
         "patterns": report.patterns,
+        "kept": report.kept,
         "reasoner": report.reasoner.version,
         "stages": {name: {"seconds": round(s, 4)} for name, s in report.seconds.items()},
     }
+
+
+CHANGED_EVERY = 100  # change_cases changes one case file in this many
+
+
+def change_cases(args: Result) -> Result:
+    """Change one case file in :data:`CHANGED_EVERY` and rebuild, as a curator's edits would.
+
+    Each chosen file gains a comment line: its checksum changes and `kg build` replaces the case,
+    so the next `kg reason` must reason about it again, while its facts and results stay as they
+    were (an edit that changes a fact costs the same reads and assessment, and only a larger
+    write). Files already changed by an earlier run of this phase gain another line.
+    """
+    from kg.build import build_graph, case_files
+    from kg.store import EmbeddedStore
+
+    files = case_files(Path(args["cases"]))[::CHANGED_EVERY]
+    for path in files:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("# changed by the benchmark\n")
+    store = EmbeddedStore(Path(args["store"]))
+    started = time.perf_counter()
+    report = build_graph(store, Path(args["cases"]))
+    seconds = time.perf_counter() - started
+    store.close()
+    return {"seconds": seconds, "changed": len(files), "replaced": len(report.replaced)}
 
 
 def _variants(
@@ -365,6 +392,7 @@ PHASES: dict[str, Callable[[Result], Result]] = {
     "build": build,
     "load_floor": load_floor,
     "reason": reason,
+    "change_cases": change_cases,
     "query_run": query_run,
     "agreement": agreement,
     "dump": dump,

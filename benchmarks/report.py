@@ -408,8 +408,13 @@ REASON_TEXT = (
     "only the first row of a size is a first run (bulk writes and the compaction); the others "
     "bring the inferred graph from the run before to their own results. The row marked *again* "
     "is the last reasoner run once more on the store it left, as `kg reason` runs after a change "
-    "that touched no case: each case's results carry a digest, so unchanged cases are not read "
-    "back or written, but the facts are still read and every case assessed."
+    "that touched no case: from 2026-12-04 every case keeps the results made from its present "
+    "inputs and nothing is read but the cases' checksums and inputs digests (before, each case's "
+    "results carried a digest, so unchanged cases were not read back or written, but the facts "
+    "were still read and every case assessed). The row marked *cases changed* comes after one "
+    "case file in a hundred gained a comment line and `kg build` replaced those cases: the run "
+    "reasons about them alone (their facts read from their graphs where they are at most a "
+    "quarter of the cases), with the same results."
 )
 REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns", "facts read",
                "consistency", "classify", "assess + write", "compaction", "peak RSS",
@@ -432,6 +437,9 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
         runs = [(name, run, "") for name, run in r.get("reason", {}).items()]
         if "rerun" in r:
             runs.append(("again", r["rerun"], ", again, no case changed"))
+        if "rerun_changed" in r:
+            changed = r.get("change_cases", {}).get("result", {}).get("changed", 0)
+            runs.append(("changed", r["rerun_changed"], f", again, {changed:,} case(s) changed"))
         for name, run, again in runs:
             commit = run.get("commit") or r.get("phase_commits", {}).get("reason", "–")
             if not _ok(run):

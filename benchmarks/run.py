@@ -114,13 +114,20 @@ def benchmark_size(
                 "commit": machine["commit"],
             }
         out["agreement"] = _phase("agreement", {"store": paths["store"]}, options, 3600)
-        # what a curator waits for when `kg reason` runs again with no case changed: the digests
-        # spare the write, the facts are still read and every case assessed
+        # what a curator waits for when `kg reason` runs again with no case changed (every case
+        # keeps its results), then after one case in a hundred was changed and rebuilt
         again = {"store": paths["store"], "reasoner": options.reasoners[-1]}
         out["rerun"] = {
             **_phase("reason", again, options, options.reason_timeout),
             "commit": machine["commit"],
         }
+        changes = {"store": paths["store"], "cases": paths["cases"]}
+        out["change_cases"] = _phase("change_cases", changes, options, options.build_timeout)
+        if out["change_cases"]["status"] == "ok":
+            out["rerun_changed"] = {
+                **_phase("reason", again, options, options.reason_timeout),
+                "commit": machine["commit"],
+            }
     if "queries" in groups:
         kept = _stamped(out.get("queries"), earlier_queries)
         out["queries"] = _queries(paths["store"], sample, page, options, kept)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, Quad, RdfFormat, parse, serialize
 
-from kg.catalog import ontology_files
+from kg.catalog import ontology_checksum, ontology_files
 from kg.curation.claims import validate_claims_dir
 from kg.errors import KgError
 from kg.issues import Issue, Severity, display_path
@@ -72,14 +72,6 @@ def load_ontology_quads(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
             for triple in parse(handle, RdfFormat.TURTLE, base_iri=path.as_uri()):
                 quads.append(Quad(triple.subject, triple.predicate, triple.object, ONTOLOGY_GRAPH))
     return quads
-
-
-def ontology_checksum(ontology_dir: Path = ONTOLOGY_DIR) -> str:
-    """SHA-256 over the ontology files' bytes: blank nodes make graph comparison unstable."""
-    digest = hashlib.sha256()
-    for path in ontology_files(ontology_dir):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def _ontology_marker(ontology_dir: Path) -> Quad:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -60,3 +61,11 @@ def _imports_of(path: Path) -> list[str]:
             for t in parse(handle, RdfFormat.TURTLE, base_iri=path.as_uri())
             if t.predicate == OWL_IMPORTS
         ]
+
+
+def ontology_checksum(ontology_dir: Path = ONTOLOGY_DIR) -> str:
+    """SHA-256 over the ontology files' bytes: blank nodes make graph comparison unstable."""
+    digest = hashlib.sha256()
+    for path in ontology_files(ontology_dir):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -32,11 +32,20 @@ def reason_command(
             "read it fast (2x to 3.5x at 10,000 cases); --no-compact leaves it to `kg compact`."
         ),
     ] = True,
+    every_case: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Reason about every case again, even those whose results were made from their "
+            "present file, ontology, reasoner and code (for case graphs changed by hand).",
+        ),
+    ] = False,
 ) -> None:
     """Classify every case (Bohan and Peter by OWL reasoner; EULAR/ACR 2017; PNS 2004).
 
     Inferences replace the inferred graph; on an inconsistent case nothing changes and the exit
-    code is 1.
+    code is 1. A case whose file, and the ontology, reasoner and code, are as they were at the
+    last run keeps its results without being read again.
 
     \b
     Example:
@@ -46,13 +55,16 @@ def reason_command(
         raise typer.BadParameter("use hermit or pellet", param_hint="--reasoner")
     target = open_store(location(store, endpoint, update_endpoint))
     try:
-        report = reason(target, reasoner, compact=compact)  # type: ignore[arg-type]
+        report = reason(target, reasoner, compact=compact, every_case=every_case)  # type: ignore[arg-type]
     except Inconsistency as error:
         errors.print(f"inconsistent: {error}", markup=False, highlight=False)
         raise typer.Exit(1) from None
+    kept = (
+        f" ({report.kept} kept the results made from their present inputs)" if report.kept else ""
+    )
     console.print(
-        f"{report.cases} case(s), {report.patterns} distinct conflict pattern(s) checked and "
-        f"{report.profiles} distinct profile(s) classified by {report.reasoner.version}; "
+        f"{report.cases} case(s){kept}, {report.patterns} distinct conflict pattern(s) checked "
+        f"and {report.profiles} distinct profile(s) classified by {report.reasoner.version}; "
         "inferences written to the inferred graph."
     )
     target.close()

@@ -98,6 +98,11 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     assert smoke["reason"]["hermit"]["status"] == "ok"
     assert smoke["reason"]["hermit"]["result"]["cases"] == SIZE
     assert smoke["rerun"]["status"] == "ok" and smoke["rerun"]["result"]["cases"] == SIZE
+    assert smoke["rerun"]["result"]["kept"] == SIZE  # nothing changed since the run before
+    # one case file in a hundred changed and rebuilt: the run after it reasons about that one
+    assert smoke["change_cases"]["result"]["changed"] == 1
+    assert smoke["change_cases"]["result"]["replaced"] == 1
+    assert smoke["rerun_changed"]["result"]["kept"] == SIZE - 1
     assert all(q["status"] == "ok" and q["runs"] >= 1 for q in smoke["queries"]["queries"].values())
     # the page holding the sample case is every case here, so it has every row of its query
     queries = smoke["queries"]["queries"]
@@ -114,6 +119,7 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     report = render([{**smoke, "machine": _machine(), "work": None}])
     assert "Where we stand" in report
     assert ", again, no case changed |" in report  # the rerun's row in the reasoning table
+    assert ", again, 1 case(s) changed |" in report
 
 
 def _machine() -> dict[str, Any]:

@@ -95,7 +95,14 @@ def write_run(
 
 
 def graph(store: EmbeddedStore) -> set[Quad]:
-    return set(store.quads(INFERRED_GRAPH))
+    """The inferred graph, without the run record's quad count (tested on its own below)."""
+    return {q for q in store.quads(INFERRED_GRAPH) if q.predicate != KG.inferredQuadCount}
+
+
+def recorded_count(store: EmbeddedStore) -> int:
+    """The quad count a finished run recorded."""
+    (count,) = [q for q in store.quads(INFERRED_GRAPH) if q.predicate == KG.inferredQuadCount]
+    return int(count.object.value)
 
 
 def test_insert_only_path_writes_what_sparql_writes() -> None:
@@ -261,3 +268,59 @@ def test_a_case_written_twice_in_a_later_run_is_compared_with_what_the_run_wrote
     assert graph(store.store) == set(stored(case, "first")) | {
         Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
     }
+
+
+class Counting(Recording):
+    """The same, recording every query too."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        super().__init__(store)
+        self.queries: list[str] = []
+
+    def query(self, sparql: str) -> QueryResult:
+        self.queries.append(sparql)
+        return super().query(sparql)
+
+
+def finish_keeping(store: object, chunk: dict[str, list[Quad]], cases: list[str]) -> None:
+    """A run that writes one chunk and keeps the other cases' results without reading them."""
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    writer.write_chunk(chunk)
+    record = [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)]
+    writer.finish(cases, RUN, record, every_case_written=False)
+
+
+def test_the_run_record_counts_the_quads_about_cases() -> None:
+    cases = [case_iri(n) for n in range(4)]
+    store = Recording(EmbeddedStore())
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    assert recorded_count(store.store) == 5 * len(cases)  # four quads and a digest per case
+
+
+def test_a_run_keeping_cases_counts_from_the_record_and_lists_no_subjects() -> None:
+    """Changing one case and removing another, with two kept: the count follows the record and
+    this run's changes, so the graph is not scanned subject by subject."""
+    cases = [case_iri(n) for n in range(4)]
+    store = Counting(EmbeddedStore())
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    store.queries.clear()
+    extra = Quad(NamedNode(cases[0]), KG.couldChange, Literal("x"), INFERRED_GRAPH)
+    bigger = [*results(cases[0], "new"), extra]
+    finish_keeping(store, {cases[0]: bigger}, cases[:3])
+    assert not any("DISTINCT ?s " in q for q in store.queries)
+    expected = set(with_digest(cases[0], bigger)) | {
+        q for c in cases[1:3] for q in stored(c, "old")
+    }
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert recorded_count(store.store) == len(expected)
+
+
+def test_a_run_keeping_cases_still_finds_quads_written_by_hand() -> None:
+    cases = [case_iri(n) for n in range(3)]
+    store = Counting(EmbeddedStore())
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    stray = Quad(NamedNode(f"{BASE}unrelated"), RDF.type, KG.Case, INFERRED_GRAPH)
+    store.store.add_quads([stray])
+    finish_keeping(store, {cases[0]: results(cases[0], "new")}, cases)
+    assert stray not in graph(store.store)
+    assert recorded_count(store.store) == 5 * len(cases)

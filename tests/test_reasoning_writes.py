@@ -2,12 +2,15 @@
 
 Reasoning reads facts into a spool by chunk and brings the inferred graph to the new results by
 small diffs (kg/reasoning/writes.py). These tests check that chunking changes no result, that a
-second run leaves the graph as it was, and that what no longer belongs (a case removed from the
-store, another reasoner's run, an older version's leftovers) is removed.
+second run leaves the graph as it was, that a run keeps the results of cases whose inputs are
+unchanged and gives the same graph as reasoning about every case, and that what no longer
+belongs (a case removed from the store, another reasoner's run, an older version's leftovers)
+is removed.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,12 +28,14 @@ from kg.store import EmbeddedStore
 from tests.conftest import FOUNDING_CASE
 
 pytestmark = pytest.mark.java
-RUN_AT = KG.runAt
+# What differs between runs with the same results: when they ran, how many cases they reasoned
+# about and how many profiles that took.
+PER_RUN = {KG.runAt, KG.reasonedCount, KG.profileCount}
 
 
 def inferred(store: EmbeddedStore) -> set[str]:
-    """The inferred graph's quads, without the run's time (which differs between runs)."""
-    return {str(q) for q in store.quads(INFERRED_GRAPH) if q.predicate != RUN_AT}
+    """The inferred graph's quads, without what describes only the run (:data:`PER_RUN`)."""
+    return {str(q) for q in store.quads(INFERRED_GRAPH) if q.predicate not in PER_RUN}
 
 
 @pytest.fixture(scope="module")
@@ -115,4 +120,92 @@ def test_a_removed_case_loses_its_results(tmp_path: Path) -> None:
     store.drop_graph(case_graph(FOUNDING_CASE))
     reason(store, "hermit")
     assert not any(FOUNDING_CASE in s for s in inferred(store))
+    store.close()
+
+
+def some_cases(folder: Path, leave_out: str = "") -> Path:
+    """A copy of the curated cases' folder, without one case."""
+    folder.mkdir()
+    for path in CASES_DIR.glob("*.yaml"):
+        if path.stem != leave_out:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0], ids=["every-case-read", "graphs-read"])
+def test_an_added_case_is_reasoned_alone_and_gives_the_graph_of_a_full_run(
+    once: tuple[EmbeddedStore, set[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    share: float,
+) -> None:
+    """Seven cases reasoned, then the eighth added: the run keeps the seven, reads the facts of
+    the eighth (from its graph alone, or in one read of every case) and ends with the graph
+    that reasoning about all eight from scratch gave."""
+    monkeypatch.setattr(reason_module, "GRAPH_READ_SHARE", share)
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, some_cases(tmp_path / "seven", leave_out=FOUNDING_CASE))
+    assert reason(store, "hermit").kept == 0
+    build_graph(store, CASES_DIR)
+    report = reason(store, "hermit", keep_results=True)
+    assert (report.cases, report.kept) == (8, 7)
+    assert set(report.results) == {case_graph(FOUNDING_CASE).value}
+    assert inferred(store) == once[1]
+    store.close()
+
+
+def test_a_rerun_with_nothing_changed_reads_no_facts(
+    once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, CASES_DIR)
+    reason(store, "hermit")
+
+    def no_reads(*args: object) -> None:
+        raise AssertionError("facts read for a run that keeps every case")
+
+    monkeypatch.setattr(reason_module, "spool_case_facts", no_reads)
+    monkeypatch.setattr(reason_module, "spool_facts_of_graphs", no_reads)
+    report = reason(store, "hermit")
+    assert (report.kept, report.profiles) == (8, 0)
+    assert inferred(store) == once[1]
+    store.close()
+
+
+def test_every_case_and_another_basis_keep_nothing(
+    once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, CASES_DIR)
+    reason(store, "hermit")
+    assert reason(store, "hermit", every_case=True).kept == 0
+    monkeypatch.setattr(reason_module, "basis_digest", lambda *_: "another ontology or code")
+    assert reason(store, "hermit").kept == 0
+    assert inferred(store) != once[1]  # the run record and the inputs digests name the basis
+    monkeypatch.undo()
+    assert reason(store, "hermit").kept == 0
+    assert inferred(store) == once[1]
+    store.close()
+
+
+def test_results_of_a_stopped_run_under_another_basis_are_not_kept(
+    once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run under another basis rewrites every case's inputs digest, then stops before its run
+    record: the record left is the earlier run's, with this basis, yet no case may be kept."""
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, CASES_DIR)
+    reason(store, "hermit")
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reason_module, "basis_digest", lambda *_: "another ontology or code")
+        patch.setattr(reason_module.InferredWriter, "finish", stop)
+        with pytest.raises(KeyboardInterrupt):
+            reason(store, "hermit")
+    report = reason(store, "hermit")
+    assert report.kept == 0
+    assert inferred(store) == once[1]
     store.close()

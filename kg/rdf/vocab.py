@@ -279,6 +279,8 @@ KG_INFERENCE_PROPERTIES = [
     "reasonerVersion",
     "runAt",
     "caseCount",
+    "reasonedCount",
+    "inferredQuadCount",
     "profileCount",
     "criteriaSet",
     "assessmentStatus",
@@ -294,6 +296,8 @@ KG_INFERENCE_PROPERTIES = [
     "pnsClass",
     "pnsRule",
     "resultsDigest",
+    "inputsDigest",
+    "basisDigest",
 ]
 
 # The per-tumour-type summary of DM cases (kg/tumour_summary.py): annotations of the type classes.

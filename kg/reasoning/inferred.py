@@ -37,15 +37,20 @@ def run_node(info: ReasonerInfo) -> NamedNode:
     return NamedNode(f"{BASE}inferred/run/{info.name}")
 
 
-def run_quads(info: ReasonerInfo, when: datetime, cases: int, profiles: int) -> list[Quad]:
-    """Describe the reasoner run: name, version, time, how many cases and distinct profiles."""
+def run_quads(
+    info: ReasonerInfo, when: datetime, cases: int, profiles: int, basis: str, *, reasoned: int
+) -> list[Quad]:
+    """Describe the reasoner run: name, version, time, its basis (:mod:`kg.reasoning.basis`),
+    how many cases have results, how many it reasoned about, how many distinct profiles."""
     node = run_node(info)
     values = [
         (RDF.type, KG.ReasonerRun),
         (KG.reasonerName, Literal(info.name)),
         (KG.reasonerVersion, Literal(info.version)),
         (KG.runAt, typed(when.isoformat(timespec="seconds"), XSD.dateTime)),
+        (KG.basisDigest, Literal(basis)),
         (KG.caseCount, typed(cases, XSD.integer)),
+        (KG.reasonedCount, typed(reasoned, XSD.integer)),
         (KG.profileCount, typed(profiles, XSD.integer)),
     ]
     return [Quad(node, p, o, INFERRED_GRAPH) for p, o in values if o is not None]

@@ -10,6 +10,9 @@ Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not
    criterion, the EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
    (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed;
    a first run fills the empty graph in bulk writes).
+A case whose results were made from its present inputs (its file and the run's basis: reasoner,
+ontology, code, HPO release; :mod:`kg.reasoning.basis`) keeps them and is not read at all; when
+only a few cases are left to redo, their facts are read from their graphs alone.
 The fact queries run once over the whole store and their rows are spooled to temporary files by
 chunk (:func:`~kg.reasoning.facts.spool_case_facts`): 100,000 cases' facts would not fit the memory
 budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5. For
@@ -24,7 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyoxigraph import NamedNode, Quad
+
 from kg.rdf.vocab import KG
+from kg.reasoning.basis import RunPlan, basis_digest, inputs_quad, plan_run
 from kg.reasoning.bohan_peter import assess_bohan_peter
 from kg.reasoning.classify import Classification, classify_profiles
 from kg.reasoning.consistency import (
@@ -36,7 +42,13 @@ from kg.reasoning.consistency import (
 )
 from kg.reasoning.engine import Reasoner, ReasonerInfo, reasoner_version
 from kg.reasoning.eular import score_eular_acr
-from kg.reasoning.facts import CaseFacts, case_iris, spool_case_facts, spooled_facts
+from kg.reasoning.facts import (
+    CaseFacts,
+    case_iris,
+    spool_case_facts,
+    spool_facts_of_graphs,
+    spooled_facts,
+)
 from kg.reasoning.inferred import CaseResults, case_quads, run_node, run_quads
 from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
@@ -47,6 +59,11 @@ from kg.timing import StageTimer
 
 CHUNK_SIZE = 1000  # cases whose facts are in memory at once
 WRITE_CASES = 250  # cases assessed and written at a time: their quads are all held until written
+# Read the facts of the cases to redo from their graphs alone when they are at most this share of
+# all cases; more, and one read of every case is cheaper. At 10,000 cases reading by graphs took
+# 3.4 ms a case (one process), a read of every case 1.9 ms a case (two): even at about half the
+# cases; a quarter leaves room for a store less well cached (benchmarks/README.md).
+GRAPH_READ_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,7 @@ class ReasoningReport:
     results: dict[str, CaseResults]
     seconds: dict[str, float] = field(default_factory=dict)  # by stage
     patterns: int = 0  # distinct conflict patterns checked for consistency
+    kept: int = 0  # cases whose results were made from their present inputs, left as they were
 
 
 def case_results(facts: CaseFacts, classification: object, is_a: object) -> CaseResults:
@@ -80,34 +98,50 @@ def _chunks(cases: list[str]) -> Iterator[list[str]]:
 
 
 def reason(
-    store: Store, reasoner: Reasoner = "hermit", *, keep_results: bool = False, compact: bool = True
+    store: Store,
+    reasoner: Reasoner = "hermit",
+    *,
+    keep_results: bool = False,
+    compact: bool = True,
+    every_case: bool = False,
 ) -> ReasoningReport:
     """Run the whole classification and bring the inferred graph to its results.
 
-    :param keep_results: also return every case's results (tests; memory grows with the corpus).
+    :param keep_results: also return the results of every case reasoned about (tests; memory
+        grows with the corpus).
     :param compact: after a first run's bulk writes, compact the store so that reads of it are
         fast (:meth:`~kg.reasoning.writes.InferredWriter.compact_bulk_writes`); ``False`` leaves
         that to ``kg compact``, for a store that will be thrown away or compacted later.
+    :param every_case: reason about every case, even those whose results were made from their
+        present inputs (for a store whose case graphs were changed other than from their files).
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
     :raises ReasonerError: when the reasoner fails.
     """
     stages = StageTimer()
     hpo = load_hpo()
     canonical = Canonicaliser(hpo.is_a)
-    with stages("prefetch"):
-        _prefetch(store)
+    version = reasoner_version(reasoner)
     with stages("list cases"):
         cases = case_iris(store)
-    chunks = list(_chunks(cases))
+    with stages("plan"):
+        plan = plan_run(store, cases, basis_digest(reasoner, version), reuse=not every_case)
+    todo = [case for case in cases if case not in plan.kept]
+    by_graphs = bool(plan.kept) and len(todo) <= GRAPH_READ_SHARE * len(cases)
+    if todo and not by_graphs:
+        with stages("prefetch"):
+            _prefetch(store)
+    chunks = list(_chunks(todo))
     with tempfile.TemporaryDirectory(prefix="kg-reason-") as spool:
-        profiles, patterns = _check_and_spool(
-            store, chunks, Path(spool), canonical, reasoner, stages
-        )
+        if chunks:
+            with stages("read facts"):
+                read = spool_facts_of_graphs if by_graphs else spool_case_facts
+                read(store, chunks, Path(spool))
+        profiles, patterns = _check_spooled(len(chunks), Path(spool), canonical, reasoner, stages)
         with stages("classify"):
             classified = classify_profiles(sorted(profiles), reasoner)
         info = next(iter(classified.values())).reasoner if classified else None
         if info is None:
-            info = ReasonerInfo(reasoner, reasoner_version(reasoner), 0.0)
+            info = ReasonerInfo(reasoner, version, 0.0)
         run = run_node(info)
         writer = InferredWriter(store)
         results: dict[str, CaseResults] = {}
@@ -119,19 +153,29 @@ def reason(
                 part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
                 with stages("assess"):
                     part_results = _assess(part, classified, canonical, hpo.is_a)
-                    new = {case: list(case_quads(r, run)) for case, r in part_results.items()}
+                    new = {case: _quads(r, run, plan) for case, r in part_results.items()}
                 with stages("write"):
                     writer.write_chunk(new)
                 if keep_results:
                     results.update(part_results)
+    record = run_quads(
+        info, datetime.now(UTC), len(cases), len(classified), plan.basis, reasoned=len(todo)
+    )
     with stages("write"):
-        writer.finish(cases, run, run_quads(info, datetime.now(UTC), len(cases), len(classified)))
+        writer.finish(cases, run, record, every_case_written=not plan.kept)
     if compact and writer.wrote_in_bulk:
         with stages("compact"):
             writer.compact_bulk_writes()
     return ReasoningReport(
-        info, len(cases), len(classified), results, stages.seconds, len(patterns)
+        info, len(cases), len(classified), results, stages.seconds, len(patterns), len(plan.kept)
     )
+
+
+def _quads(results: CaseResults, run: NamedNode, plan: RunPlan) -> list[Quad]:
+    """A case's inferred quads, with what they were made from where its file is known."""
+    quads = list(case_quads(results, run))
+    inputs = plan.inputs.get(results.case)
+    return [*quads, inputs_quad(results.case, inputs)] if inputs else quads
 
 
 def _prefetch(store: Store) -> None:
@@ -143,27 +187,24 @@ def _prefetch(store: Store) -> None:
         prefetch()
 
 
-def _check_and_spool(
-    store: Store,
-    chunks: list[list[str]],
+def _check_spooled(
+    chunks: int,
     spool: Path,
     canonical: Canonicaliser,
     reasoner: Reasoner,
     stages: StageTimer,
 ) -> tuple[set[Profile], set[Pattern]]:
-    """First pass: spool every chunk's facts and check the corpus for contradictions.
+    """First pass over the spooled facts: collect the profiles and check for contradictions.
 
-    Each chunk's conflict patterns are collected, and every distinct pattern of the corpus is
-    checked once by the reasoner (:mod:`kg.reasoning.consistency`).
+    Each chunk's conflict patterns are collected, and every distinct pattern of the cases to
+    reason about is checked once by the reasoner (:mod:`kg.reasoning.consistency`).
 
     :returns: the canonical profiles and the conflict patterns checked.
     :raises Inconsistency: for the first inconsistent case, with how many others there are.
     """
     profiles: set[Profile] = set()
     patterns: set[Pattern] = set()
-    with stages("read facts"):
-        spool_case_facts(store, chunks, spool)
-    for index in range(len(chunks)):
+    for index in range(chunks):
         with stages("read spool"):
             facts = spooled_facts(spool, index)
         with stages("profiles"):
@@ -174,7 +215,7 @@ def _check_and_spool(
         failing = failing_patterns(patterns, reasoner)
     if failing:
         with stages("explain"):
-            _raise_first_inconsistent(spool, len(chunks), failing, reasoner)
+            _raise_first_inconsistent(spool, chunks, failing, reasoner)
     return profiles, patterns
 
 

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.rdf.vocab import INFERRED_GRAPH, KG
+from kg.rdf.vocab import INFERRED_GRAPH, KG, XSD
 from kg.store.base import Store
 
 WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
@@ -78,6 +78,7 @@ class InferredWriter:
         self.store = store
         self.written = 0  # quads inferred for the cases written so far
         self.changed = 0  # quads deleted or inserted
+        self.net = 0  # quads inserted less quads deleted
         self._unflushed = 0
         self._add_quads = getattr(store, "add_quads", None)
         self._bulk_add_quads = getattr(store, "bulk_add_quads", None)
@@ -87,6 +88,8 @@ class InferredWriter:
         self._fresh = not _holds_quads(store)
         self._done: set[str] = set()  # cases written by this writer
         self._digests = {} if self._fresh else _trusted_digests(store)  # case -> digest held
+        # what the last run that finished left (its record is written last): its cases' quads
+        self._recorded_total = None if self._fresh else _recorded_total(store)
 
     def old_quads(self, cases: Sequence[str]) -> dict[str, set[Quad]]:
         """The quads the inferred graph now holds about some cases, by case."""
@@ -146,6 +149,7 @@ class InferredWriter:
         if self._bulk:
             self._bulk_add_quads(self._bulk)  # type: ignore[misc]
             self.changed += len(self._bulk)
+            self.net += len(self._bulk)
             self._bulk = []
             self._bulk_written = True
 
@@ -175,6 +179,7 @@ class InferredWriter:
             return
         self._add_quads(added)  # type: ignore[misc]
         self.changed += len(added)
+        self.net += len(added)
         self._unflushed += len(added)
         if self._unflushed >= FLUSH_QUADS:
             self._flush()
@@ -184,6 +189,7 @@ class InferredWriter:
         if not removed and not added:
             return
         self.changed += len(removed) + len(added)
+        self.net += len(added) - len(removed)
         parts = []
         if removed:
             body = "\n".join(_line(q) for q in removed)
@@ -204,8 +210,21 @@ class InferredWriter:
             flush()
         self._unflushed = 0
 
-    def finish(self, cases: Iterable[str], run: NamedNode, run_quads: list[Quad]) -> None:
-        """Delete what no current case or this run produced, then write the run record."""
+    def finish(
+        self,
+        cases: Iterable[str],
+        run: NamedNode,
+        run_quads: list[Quad],
+        *,
+        every_case_written: bool = True,
+    ) -> None:
+        """Delete what no current case or this run produced, then write the run record, with
+        how many quads the cases' results then take (``kg:inferredQuadCount``).
+
+        :param every_case_written: whether every current case went through :meth:`write_chunk`;
+            ``False`` for a run that kept some cases' results without reading them, whose
+            quads are then counted from the last run's record and this run's changes.
+        """
         self._write_bulk()
         current = set(cases)
         inferred = {
@@ -223,30 +242,33 @@ class InferredWriter:
             f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run ?p ?o }} }} "
             f"WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; ?p ?o }} }}"
         )
+        if every_case_written:
+            expected: int | None = self.written
+        elif self._recorded_total is not None:
+            expected = self._recorded_total + self.net
+        else:
+            expected = None  # nothing to count against: look for strays subject by subject
+        total = self._drop_strays(current, run, expected)
+        count = Quad(run, KG.inferredQuadCount, Literal(str(total), datatype=XSD.integer))
         self.store.update(
             f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{\n"
-            + "\n".join(_line(q) for q in run_quads)
+            + "\n".join(_line(q) for q in [*run_quads, count])
             + "\n} }"
         )
-        self._drop_strays(current, run)
 
-    def _drop_strays(self, cases: set[str], run: NamedNode) -> None:
-        """Delete quads about anything else (left by an older version): rare, so checked by count.
+    def _drop_strays(self, cases: set[str], run: NamedNode, expected: int | None) -> int:
+        """Delete quads about anything else (left by an older version, or written by hand):
+        rare, so checked by count.
 
-        The graph should hold exactly the quads written for the current cases and the run record.
-        Only when the count differs are the subjects listed (a full scan) and the strays deleted.
+        Called once the run records are deleted, so the graph should hold exactly the quads of
+        the current cases' results, ``expected`` of them. Only when the count differs are the
+        subjects listed (a full scan) and the strays deleted.
+
+        :returns: how many quads the graph then holds.
         """
-        count = next(
-            iter(
-                _solutions(
-                    self.store,
-                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}",
-                )
-            )
-        )["n"]
-        expected = self.written + self._run_quad_count(run)
-        if int(count.value) == expected:  # type: ignore[union-attr]
-            return
+        count = _count(self.store)
+        if count == expected:
+            return count
         subjects = _solutions(
             self.store, f"SELECT DISTINCT ?s WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
         )
@@ -262,13 +284,26 @@ class InferredWriter:
                 else f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} WHERE {{ GRAPH "
                 f"{INFERRED_GRAPH} {{ ?s ?p ?o }} FILTER(isBlank(?s)) }}"
             )
+        return _count(self.store) if strays else count
 
-    def _run_quad_count(self, run: NamedNode) -> int:
-        rows = _solutions(
-            self.store,
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ {run} ?p ?o }} }}",
-        )
-        return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+
+def _count(store: Store) -> int:
+    """How many quads the inferred graph holds."""
+    rows = _solutions(
+        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
+    )
+    return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+
+
+def _recorded_total(store: Store) -> int | None:
+    """The quad count the run record gives, if the graph holds one that gives it."""
+    rows = _solutions(
+        store,
+        f"SELECT ?n WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; "
+        f"{KG.inferredQuadCount} ?n }} }} LIMIT 1",
+    )
+    found = next(iter(rows), None)
+    return None if found is None else int(found["n"].value)  # type: ignore[union-attr]
 
 
 def with_digest(case: str, quads: list[Quad]) -> list[Quad]:

@@ -9,6 +9,9 @@ blanked out first. This is not a parser: the engine still parses, and rejects, t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from pyoxigraph import NamedNode
 
 _NON_CODE = re.compile(
     r"""
@@ -68,3 +71,31 @@ def request_form(text: str) -> str | None:
     words = "|".join(QUERY_FORMS + UPDATE_FORMS)
     match = keyword_pattern(f"(?:{words})").search(code_only(text))
     return match.group(0).upper() if match else None
+
+
+def with_named_graphs(text: str, graphs: Sequence[NamedNode]) -> str:
+    """Return a SELECT query that reads only the given named graphs (a ``FROM NAMED`` for each).
+
+    The dataset clauses go before the first WHERE, as the grammar puts them; a query with its
+    own dataset clause, or with no WHERE keyword, is refused rather than guessed at.
+
+    >>> print(with_named_graphs("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }", [NamedNode("http://e/a")]))
+    SELECT ?s
+    FROM NAMED <http://e/a>
+    WHERE { GRAPH ?g { ?s ?p ?o } }
+    """
+    code = _masked(text)
+    if has_keyword(text, "FROM"):
+        raise ValueError("the query names its own dataset (FROM)")
+    match = keyword_pattern("WHERE").search(code)
+    if match is None:
+        raise ValueError("the query has no WHERE keyword to put FROM NAMED before")
+    clauses = "".join(f"FROM NAMED {graph}\n" for graph in graphs)
+    head = text[: match.start()].rstrip()
+    return f"{head}\n{clauses}{text[match.start() :]}"
+
+
+def _masked(text: str) -> str:
+    """Blank out comments, string literals and IRIs with as many spaces: the code at the same
+    positions as in the text."""
+    return _NON_CODE.sub(lambda match: " " * len(match.group(0)), text)
