@@ -213,7 +213,7 @@ def test_reason_and_explain_commands(tmp_path: Path) -> None:
     assert unknown.exit_code != 0
 
 
-def test_a_first_run_compacts_the_store_unless_told_not_to_and_every_run_prefetches(
+def test_a_first_run_compacts_the_store_unless_told_not_to_and_reading_every_case_prefetches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
@@ -250,8 +250,13 @@ def test_a_first_run_compacts_the_store_unless_told_not_to_and_every_run_prefetc
     assert compacted == [tmp_path / "compacted"]  # the first run's bulk writes, merged once
     again = runner.invoke(app, ["reason", "--store", str(tmp_path / "compacted")])
     assert again.exit_code == 0, again.output
+    assert "(8 kept the results made from their present inputs)" in " ".join(again.output.split())
+    everything = runner.invoke(app, ["reason", "--all", "--store", str(tmp_path / "compacted")])
+    assert everything.exit_code == 0, everything.output
+    assert "kept" not in everything.output
     assert compacted == [tmp_path / "compacted"]  # a later run writes in transactions
-    # every run reads the store's files into the page cache before reading every case
+    # a run that reads every case reads the store's files into the page cache first; the run
+    # that kept every case read none
     assert prefetched == [tmp_path / "kept", tmp_path / "compacted", tmp_path / "compacted"]
 
 

@@ -1,19 +1,20 @@
 """Classify every case in the store against the criteria and write the inferred graph.
 
 Flow, in chunks of :data:`CHUNK_SIZE` cases so memory is bounded by a chunk, not the corpus:
-1. read the criterion-relevant facts of every case into a spool, by chunk; from each chunk collect
-   the canonical profiles and the conflict patterns, then check every distinct pattern of the
-   corpus for contradictions with the reasoner;
+0. keep the results of every case made from its present inputs (its file and the run's basis:
+   reasoner, ontology, code, HPO release; :mod:`kg.reasoning.basis`): it is not read at all;
+1. read the criterion-relevant facts of the other cases into a spool, by chunk; from each chunk
+   collect the canonical profiles and the conflict patterns, then check every distinct pattern
+   for contradictions with the reasoner;
 2. if any case contradicts itself, explain the first and stop: nothing has been written;
 3. classify each distinct canonical profile once with the OWL reasoner;
 4. for each chunk, build its facts from the spool again, assess the open-world status of each
    criterion, the EULAR/ACR score and the PNS class, and bring the inferred graph to the new results
    (:mod:`kg.reasoning.writes`: one transaction per batch of whole cases, only what changed;
    a first run fills the empty graph in bulk writes).
-A case whose results were made from its present inputs (its file and the run's basis: reasoner,
-ontology, code, HPO release; :mod:`kg.reasoning.basis`) keeps them and is not read at all; when
-only a few cases are left to redo, their facts are read from their graphs alone.
-The fact queries run once over the whole store and their rows are spooled to temporary files by
+When at most :data:`GRAPH_READ_SHARE` of the cases are left to reason about, their facts are
+read from their graphs alone (:func:`~kg.reasoning.facts.spool_facts_of_graphs`). Otherwise the
+fact queries run once over the whole store and their rows are spooled to temporary files by
 chunk (:func:`~kg.reasoning.facts.spool_case_facts`): 100,000 cases' facts would not fit the memory
 budget, and querying the store per chunk costs nearly a full read each time in Oxigraph 0.5. For
 a large store in a directory they run in two worker processes reading a snapshot of it.
