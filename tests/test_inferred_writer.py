@@ -324,3 +324,28 @@ def test_a_run_keeping_cases_still_finds_quads_written_by_hand() -> None:
     finish_keeping(store, {cases[0]: results(cases[0], "new")}, cases)
     assert stray not in graph(store.store)
     assert recorded_count(store.store) == 5 * len(cases)
+
+
+G = INFERRED_GRAPH
+
+
+def with_inputs(case: str, label: str, inputs: str) -> list[Quad]:
+    """:func:`results`, with what they were made from."""
+    return [*results(case, label), Quad(NamedNode(case), KG.inputsDigest, Literal(inputs), G)]
+
+
+def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_digests() -> None:
+    """The inputs digest is not part of the results digest: a run whose results are those held
+    but made under a new basis replaces one quad a case and reads no case's quads back."""
+    cases = [case_iri(n) for n in range(3)]
+    store = Counting(EmbeddedStore())
+    write_run(store, [{c: with_inputs(c, "same", "basis A") for c in cases}], cases)
+    store.queries.clear()
+    store.updates.clear()
+    write_run(store, [{c: with_inputs(c, "same", "basis B") for c in cases}], cases)
+    assert not any("VALUES ?case" in q for q in store.queries)  # no case's quads looked up
+    changes = " ".join(store.updates)
+    assert changes.count('"basis A"') == 3 and changes.count('"basis B"') == 3
+    expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis B"))}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
+    assert recorded_count(store.store) == len(expected)

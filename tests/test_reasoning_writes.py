@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.build import build_graph
@@ -150,6 +151,43 @@ def test_an_added_case_is_reasoned_alone_and_gives_the_graph_of_a_full_run(
     report = reason(store, "hermit", keep_results=True)
     assert (report.cases, report.kept) == (8, 7)
     assert set(report.results) == {case_graph(FOUNDING_CASE).value}
+    assert inferred(store) == once[1]
+    store.close()
+
+
+def test_a_changed_case_is_reasoned_alone_from_its_graph_and_gives_the_graph_of_a_full_run(
+    once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The founding case first without its enzymes and its EMG result (results that differ),
+    then as curated: the run keeps the seven others, reads the founding case's facts from its
+    graph alone, replaces its results and ends with the graph of a full run."""
+    folder = some_cases(tmp_path / "cases")
+    path = folder / f"{FOUNDING_CASE}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["provenance"]["date"] = str(data["provenance"]["date"])
+    data["labs"] = [lab for lab in data["labs"] if lab["id"] not in ("ck", "alt")]
+    for item in data["investigations"]:
+        if item["type"] == "emg":
+            item.pop("findings")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, folder)
+    reason(store, "hermit")
+    weaker = inferred(store)
+    assert weaker != once[1]
+    build_graph(store, CASES_DIR)
+    by_graphs: list[list[list[str]]] = []
+    real = reason_module.spool_facts_of_graphs
+
+    def spying(store: EmbeddedStore, chunks: list[list[str]], directory: Path) -> None:
+        by_graphs.append(chunks)
+        real(store, chunks, directory)
+
+    monkeypatch.setattr(reason_module, "GRAPH_READ_SHARE", 1.0)
+    monkeypatch.setattr(reason_module, "spool_facts_of_graphs", spying)
+    report = reason(store, "hermit")
+    assert report.kept == 7
+    assert by_graphs == [[[case_graph(FOUNDING_CASE).value]]]
     assert inferred(store) == once[1]
     store.close()
 

@@ -33,6 +33,7 @@ from kg.qc import run_checks
 from kg.queries import NamedQuery, find_query, load_catalogue, parse_query_file
 from kg.rdf.vocab import BASE, XSD
 from kg.reasoning.facts import (
+    GRAPH_BATCH,
     CaseFacts,
     read_case_facts,
     spool_facts_of_graphs,
@@ -214,12 +215,27 @@ def test_facts_read_from_named_graphs_are_those_of_the_whole_read(
     backend, those cases' facts exactly as the read of every case does."""
     whole = comparable_facts(backend)
     chosen = sorted(whole)[::3]
-    spool_facts_of_graphs(backend, [chosen], tmp_path)
+    # one query naming as many graphs as a batch does, most of them without a case
+    absent = [f"{BASE}case/absent-{n}" for n in range(GRAPH_BATCH - len(chosen))]
+    spool_facts_of_graphs(backend, [[*chosen, *absent]], tmp_path)
     read = spooled_facts(tmp_path, 0)
     assert set(read) == set(chosen)
     assert {case: comparable(record) for case, record in read.items()} == {
         case: whole[case] for case in chosen
     }
+
+
+def test_facts_read_from_named_graphs_in_batches_of_one(
+    backend: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches that split the cases give the rows of every batch, each spool file whole."""
+    import kg.reasoning.facts as facts
+
+    monkeypatch.setattr(facts, "GRAPH_BATCH", 1)
+    whole = comparable_facts(backend)
+    spool_facts_of_graphs(backend, [sorted(whole)], tmp_path)
+    read = spooled_facts(tmp_path, 0)
+    assert {case: comparable(record) for case, record in read.items()} == whole
 
 
 def test_build_finds_everything_unchanged(backend: Store) -> None:

@@ -2,15 +2,18 @@
 
 A case's results depend on its own graph and on what every case shares: the reasoner and its
 version, the ontology files the reasoner reads, the code that reads the facts and applies the
-criteria (this package, the terminology it canonicalises HPO terms with, the vocabulary it writes)
-and the HPO release. The run record carries a digest of the shared part (``kg:basisDigest``), and
-each case's results a digest of that basis and of the checksum of the file the case was built from
-(``kg:inputsDigest``). A later run with the same basis keeps the results of every case whose
-inputs digest still matches, without reading its facts: they would come out the same.
+criteria (this package, the terminology it canonicalises HPO terms with, kg/rdf, which gives the
+vocabulary and writes the literals) and the HPO release. The run record carries a digest of the
+shared part (``kg:basisDigest``), and each case's results a digest of that basis and of the
+checksum of the file the case was built from (``kg:inputsDigest``). A later run with the same
+basis keeps the results of every case whose inputs digest still matches, without reading its
+facts: they would come out the same.
 
 The file checksum stands for the case graph because case graphs are written only from files (`kg
-build`, `kg add`) or restored with their checksum (`kg load`). A store whose case graphs are
-edited by other means, such as SPARQL updates by hand, needs `kg reason --all`.
+build`, `kg add`) or restored with their checksum (`kg load` of a dump `kg dump` wrote). A store
+whose case graphs were edited by other means (SPARQL updates by hand, a dump edited before
+loading), or rebuilt from unchanged files by a new version of the converter, needs `kg reason
+--all`.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # kg/
-# The code a case's results depend on: a change to any of these files may change them.
-_CODE = ("reasoning/**/*.py", "reasoning/**/*.rq", "terminology/*.py", "rdf/vocab.py")
+# The code a case's results depend on: a change to any of these files may change them (kg/rdf
+# also writes the results' literals).
+_CODE = ("reasoning/**/*.py", "reasoning/**/*.rq", "terminology/*.py", "rdf/*.py")
 
 
 @cache

@@ -30,6 +30,9 @@ changed: re-reasoning 100,000 unchanged cases then reads 100,000 digests instead
 quads. Digests are trusted only when the graph holds a run record, that is when the last run that
 wrote it finished, or stopped between transactions of whole cases: a first run's bulk writes are
 not atomic, and one that stopped midway may have left a case's digest without all its quads.
+The digest leaves out the case's inputs digest (``kg:inputsDigest``, :mod:`kg.reasoning.basis`):
+a run under a new basis (a new version of the code, say) whose results are the same swaps that
+one quad a case rather than reading every case's quads back.
 """
 
 from __future__ import annotations
@@ -87,7 +90,10 @@ class InferredWriter:
         # an empty graph at the start holds no old quads for any case this run has not written
         self._fresh = not _holds_quads(store)
         self._done: set[str] = set()  # cases written by this writer
-        self._digests = {} if self._fresh else _trusted_digests(store)  # case -> digest held
+        self._digests = {} if self._fresh else _trusted(store, KG.resultsDigest)  # case -> held
+        # what each case's results were made from (kept out of their digest, so that a new basis
+        # with the same results swaps one quad a case instead of comparing every quad)
+        self._inputs = {} if self._fresh else _trusted(store, KG.inputsDigest)
         # what the last run that finished left (its record is written last): its cases' quads
         self._recorded_total = None if self._fresh else _recorded_total(store)
 
@@ -108,11 +114,10 @@ class InferredWriter:
         case's digest (none for a case whose list is empty: it is being removed)."""
         new = {case: with_digest(case, quads) for case, quads in new.items()}
         unchanged = [c for c in new if new[c] and self._digests.get(c) == new[c][-1].object.value]
-        for case in unchanged:
-            self.written += len(new[case])
-            del new[case]
+        self._swap_inputs({case: new.pop(case) for case in unchanged})
         for case, quads in new.items():  # what the graph holds once this chunk is written
             self._digests[case] = quads[-1].object.value if quads else ""
+            self._inputs[case] = _inputs_of(quads) or ""
         cases = sorted(new)
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
@@ -137,6 +142,30 @@ class InferredWriter:
                 self._apply(removed, added)
                 removed, added = [], []
         self._apply(removed, added)
+
+    def _swap_inputs(self, unchanged: dict[str, list[Quad]]) -> None:
+        """For cases whose results are as held, replace only an inputs digest that changed."""
+        removed: list[Quad] = []
+        added: list[Quad] = []
+        for case, quads in sorted(unchanged.items()):
+            self.written += len(quads)
+            now, held = _inputs_of(quads), self._inputs.get(case) or None
+            if now == held:
+                continue
+            self._inputs[case] = now or ""
+            if held:
+                removed.append(
+                    Quad(NamedNode(case), KG.inputsDigest, Literal(held), INFERRED_GRAPH)
+                )
+            if now:
+                added.append(Quad(NamedNode(case), KG.inputsDigest, Literal(now), INFERRED_GRAPH))
+            if len(removed) + len(added) >= WRITE_QUADS:
+                self._write_bulk()  # a case queued for a bulk write must be there to be changed
+                self._apply(removed, added)
+                removed, added = [], []
+        if removed or added:
+            self._write_bulk()
+            self._apply(removed, added)
 
     def _add_bulk(self, added: list[Quad]) -> None:
         """Queue a batch of whole cases for the next bulk write (few large writes, few files)."""
@@ -238,10 +267,6 @@ class InferredWriter:
         gone = sorted(inferred - current)
         for start in range(0, len(gone), LOOKUP_CASES):
             self.write_chunk({case: [] for case in gone[start : start + LOOKUP_CASES]})
-        self.store.update(
-            f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run ?p ?o }} }} "
-            f"WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; ?p ?o }} }}"
-        )
         if every_case_written:
             expected: int | None = self.written
         elif self._recorded_total is not None:
@@ -250,7 +275,9 @@ class InferredWriter:
             expected = None  # nothing to count against: look for strays subject by subject
         total = self._drop_strays(current, run, expected)
         count = Quad(run, KG.inferredQuadCount, Literal(str(total), datatype=XSD.integer))
-        self.store.update(
+        self.store.update(  # one update: the graph is never without a run record
+            f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run ?p ?o }} }} "
+            f"WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; ?p ?o }} }} ;\n"
             f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{\n"
             + "\n".join(_line(q) for q in [*run_quads, count])
             + "\n} }"
@@ -260,11 +287,12 @@ class InferredWriter:
         """Delete quads about anything else (left by an older version, or written by hand):
         rare, so checked by count.
 
-        Called once the run records are deleted, so the graph should hold exactly the quads of
-        the current cases' results, ``expected`` of them. Only when the count differs are the
-        subjects listed (a full scan) and the strays deleted.
+        Run records are not counted (the last run's is replaced after this), so the graph should
+        hold exactly the quads of the current cases' results, ``expected`` of them. Only when the
+        count differs are the subjects listed (a full scan) and the strays deleted, run records
+        of other runs among them.
 
-        :returns: how many quads the graph then holds.
+        :returns: how many quads about cases the graph then holds.
         """
         count = _count(self.store)
         if count == expected:
@@ -288,11 +316,22 @@ class InferredWriter:
 
 
 def _count(store: Store) -> int:
-    """How many quads the inferred graph holds."""
-    rows = _solutions(
-        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
+    """How many quads the inferred graph holds, leaving out those about reasoner runs."""
+    every = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
+    runs = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} "
+        f"{{ ?s a {KG.ReasonerRun} ; ?p ?o }} }}"
     )
-    return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+    return _number(store, every) - _number(store, runs)
+
+
+def _number(store: Store, sparql: str) -> int:
+    return int(next(iter(_solutions(store, sparql)))["n"].value)  # type: ignore[union-attr]
+
+
+def _inputs_of(quads: list[Quad]) -> str | None:
+    """The inputs digest among a case's quads, if it has one."""
+    return next((q.object.value for q in quads if q.predicate == KG.inputsDigest), None)
 
 
 def _recorded_total(store: Store) -> int | None:
@@ -308,12 +347,16 @@ def _recorded_total(store: Store) -> int | None:
 
 def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
     """A case's quads, each once, then its digest: a SHA-256 of their sorted N-Quads lines, which
-    depends on what the quads say, not on the order they were made in. No quads, no digest.
+    depends on what the quads say, not on the order they were made in, and leaves out the
+    inputs digest (what the results were made from is not part of them). No quads, no digest.
 
     >>> from kg.rdf.vocab import RDF
     >>> a = Quad(NamedNode("http://x/c"), RDF.type, KG.Case, INFERRED_GRAPH)
     >>> b = Quad(NamedNode("http://x/c"), KG.pnsRule, Literal("r"), INFERRED_GRAPH)
     >>> with_digest("http://x/c", [a, b, a])[-1] == with_digest("http://x/c", [b, a])[-1]
+    True
+    >>> c = Quad(NamedNode("http://x/c"), KG.inputsDigest, Literal("i"), INFERRED_GRAPH)
+    >>> with_digest("http://x/c", [a, c])[-1] == with_digest("http://x/c", [a])[-1]
     True
     >>> with_digest("http://x/c", [])
     []
@@ -321,20 +364,21 @@ def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
     unique = list(dict.fromkeys(quads))
     if not unique:
         return []
-    digest = hashlib.sha256("\n".join(sorted(map(str, unique))).encode()).hexdigest()
+    results = sorted(str(q) for q in unique if q.predicate != KG.inputsDigest)
+    digest = hashlib.sha256("\n".join(results).encode()).hexdigest()
     return [*unique, Quad(NamedNode(case), KG.resultsDigest, Literal(digest), INFERRED_GRAPH)]
 
 
-def _trusted_digests(store: Store) -> dict[str, str]:
-    """The digest of each case's results in the inferred graph, if the graph holds a run record
-    (see the module's docstring); else none, and every case is compared quad by quad."""
+def _trusted(store: Store, predicate: NamedNode) -> dict[str, str]:
+    """Each case's value of a digest in the inferred graph (results or inputs), if the graph
+    holds a run record (see the module's docstring); else none, and every case is compared
+    quad by quad."""
     record = f"SELECT ?run WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} }} }} LIMIT 1"
     if not _has_rows(store, record):
         return {}
     rows = _solutions(
         store,
-        f"SELECT ?case ?digest WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?case {KG.resultsDigest} "
-        "?digest } }",
+        f"SELECT ?case ?digest WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?case {predicate} ?digest }} }}",
     )
     return {row["case"].value: row["digest"].value for row in rows}  # type: ignore[union-attr]
 
