@@ -39,6 +39,14 @@ def inferred(store: EmbeddedStore) -> set[str]:
     return {str(q) for q in store.quads(INFERRED_GRAPH) if q.predicate not in PER_RUN}
 
 
+def reasoned(location: Path) -> EmbeddedStore:
+    """A new store holding the curated cases, reasoned about once."""
+    store = EmbeddedStore(location)
+    build_graph(store, CASES_DIR)
+    reason(store, "hermit")
+    return store
+
+
 @pytest.fixture(scope="module")
 def once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, set[str]]]:
     store = EmbeddedStore(tmp_path_factory.mktemp("once"))
@@ -114,9 +122,7 @@ def test_second_run_and_leftovers(once: tuple[EmbeddedStore, set[str]]) -> None:
 
 
 def test_a_removed_case_loses_its_results(tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "store")
-    build_graph(store, CASES_DIR)
-    reason(store, "hermit")
+    store = reasoned(tmp_path / "store")
     assert any(FOUNDING_CASE in s for s in inferred(store))
     store.drop_graph(case_graph(FOUNDING_CASE))
     reason(store, "hermit")
@@ -195,9 +201,7 @@ def test_a_changed_case_is_reasoned_alone_from_its_graph_and_gives_the_graph_of_
 def test_a_rerun_with_nothing_changed_reads_no_facts(
     once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = EmbeddedStore(tmp_path / "store")
-    build_graph(store, CASES_DIR)
-    reason(store, "hermit")
+    store = reasoned(tmp_path / "store")
 
     def no_reads(*args: object) -> None:
         raise AssertionError("facts read for a run that keeps every case")
@@ -213,9 +217,7 @@ def test_a_rerun_with_nothing_changed_reads_no_facts(
 def test_every_case_and_another_basis_keep_nothing(
     once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = EmbeddedStore(tmp_path / "store")
-    build_graph(store, CASES_DIR)
-    reason(store, "hermit")
+    store = reasoned(tmp_path / "store")
     assert reason(store, "hermit", every_case=True).kept == 0
     monkeypatch.setattr(reason_module, "basis_digest", lambda *_: "another ontology or code")
     assert reason(store, "hermit").kept == 0
@@ -231,9 +233,7 @@ def test_results_of_a_stopped_run_under_another_basis_are_not_kept(
 ) -> None:
     """A run under another basis rewrites every case's inputs digest, then stops before its run
     record: the record left is the earlier run's, with this basis, yet no case may be kept."""
-    store = EmbeddedStore(tmp_path / "store")
-    build_graph(store, CASES_DIR)
-    reason(store, "hermit")
+    store = reasoned(tmp_path / "store")
 
     def stop(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
