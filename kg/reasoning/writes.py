@@ -44,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
 from kg.rdf.vocab import INFERRED_GRAPH, KG, XSD
+from kg.reasoning.basis import inputs_quad
 from kg.store.base import Store
 
 WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
@@ -154,11 +155,9 @@ class InferredWriter:
                 continue
             self._inputs[case] = now or ""
             if held:
-                removed.append(
-                    Quad(NamedNode(case), KG.inputsDigest, Literal(held), INFERRED_GRAPH)
-                )
+                removed.append(inputs_quad(case, held))
             if now:
-                added.append(Quad(NamedNode(case), KG.inputsDigest, Literal(now), INFERRED_GRAPH))
+                added.append(inputs_quad(case, now))
             if len(removed) + len(added) >= WRITE_QUADS:
                 self._write_bulk()  # a case queued for a bulk write must be there to be changed
                 self._apply(removed, added)
