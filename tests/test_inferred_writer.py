@@ -9,8 +9,12 @@ the quads are made up, shaped like the ones ``case_quads`` writes.
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
+import kg.reasoning.writes
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF
 from kg.reasoning.writes import InferredWriter, with_digest
 from kg.store import EmbeddedStore
@@ -180,6 +184,51 @@ def test_bulk_writes_stay_marked_until_compacted_once() -> None:
     assert first.store.compactions == 1  # type: ignore[attr-defined]
     assert len(store.bulk) == 1 and not store.compactions  # compact=False: left for later
     assert graph(first.store.store) == graph(store.store)  # type: ignore[attr-defined]
+
+
+class HeldBulk(BulkRecording):
+    """Bulk writes that wait for the test to let them go (or fail), as a slow disk would."""
+
+    def __init__(self, store: EmbeddedStore, error: Exception | None = None) -> None:
+        super().__init__(store)
+        self.started, self.release = threading.Event(), threading.Event()
+        self.error = error
+
+    def bulk_add_quads(self, quads: list[Quad]) -> None:
+        self.started.set()
+        assert self.release.wait(30), "the test never let the bulk write go"
+        if self.error:
+            raise self.error
+        super().bulk_add_quads(quads)
+
+
+def test_a_bulk_write_goes_on_while_the_run_handles_the_next_cases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(kg.reasoning.writes, "BULK_QUADS", 1)  # each batch written at once
+    cases = [case_iri(n) for n in range(4)]
+    store = HeldBulk(EmbeddedStore())
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    writer.write_chunk({c: results(c, "new") for c in cases[:2]})
+    assert store.started.wait(30)  # the first batch is being written...
+    assert not store.bulk  # ...and not yet done, while the call that started it has returned
+    store.release.set()
+    writer.write_chunk({c: results(c, "new") for c in cases[2:]})
+    writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    assert len(store.bulk) == 2
+    expected = {q for c in cases for q in stored(c, "new")}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+
+
+def test_a_failed_bulk_write_fails_the_run_before_its_record_is_written() -> None:
+    cases = [case_iri(n) for n in range(2)]
+    store = HeldBulk(EmbeddedStore(), error=OSError("disk full"))
+    store.release.set()
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    writer.write_chunk({c: results(c, "new") for c in cases})
+    with pytest.raises(OSError, match="disk full"):
+        writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    assert not graph(store.store)  # no run record: the next run repairs every case
 
 
 def test_a_later_run_never_writes_in_bulk() -> None:

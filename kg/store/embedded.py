@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg.errors import QueryError, StoreError
 from kg.store.base import QueryResult
@@ -215,8 +215,14 @@ class EmbeddedStore:
         uses it only to fill an inferred graph that was empty when the run began; a run that
         stops midway leaves no run record, and the next run finds the graph not empty and brings
         every case to its results through transactions.
+
+        The quads go through N-Quads text to pyoxigraph's bulk loader, which lets other Python
+        threads run while it loads (``bulk_extend`` holds the interpreter throughout), so a
+        caller can go on working while a thread writes; the text is parsed leniently, since
+        pyoxigraph wrote it from terms it had checked.
         """
-        self._store.bulk_extend(quads)
+        data = serialize(quads, format=RdfFormat.N_QUADS)
+        self._store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         return iter(self._store.quads_for_pattern(None, None, None, graph))
