@@ -254,12 +254,18 @@ def _standing(results: list[dict[str, Any]]) -> str:
             b.get("result", {}).get("store_load_seconds"),
             r.get("load_floor", {}).get("result", {}).get("seconds"),
         )
+        own_cpu, floor_cpu = (
+            b.get("result", {}).get("main_process_cpu_seconds"),
+            r.get("load_floor", {}).get("result", {}).get("cpu_seconds"),
+        )
+        cpu = f" ({own_cpu / floor_cpu:.2f}x by CPU time)" if own_cpu and floor_cpu else ""
         cells["load"].append(
             _verdict(
                 load / floor if load and floor else None,
                 TARGETS["load_ratio"],
                 lambda x: f"{x:.2f}x",
             )
+            + cpu
         )
         name, worst = _worst_query(r)
         cells["query"].append(_verdict(worst, TARGETS["query_seconds"], fmt_seconds) + f" ({name})")
@@ -353,12 +359,15 @@ BUILD_TEXT = (
     "`tumour-dm-associations` reads (a dash: built before it existed). *CPU time* is user + "
     "system time of the whole build phase: the build, its workers, and the N-Quads dump made "
     "afterwards for the load floor. Sizes measured before "
-    "the spool existed show validation and conversion separately in their JSON files."
+    "the spool existed show validation and conversion separately in their JSON files. *Store "
+    "CPU / raw CPU* sets the CPU time of the build's own process (the judging, the loads, the "
+    "compaction, the summary; the workers validate in their own processes) against the CPU time "
+    "of the raw load, which uses more than one core (a dash: not recorded before 2026-12-07)."
 )
 BUILD_HEAD = ["cases", "build", "CPU time", "cases/s", "peak RSS", "validate + convert",
               "judge batch", "store writes", "of which compaction", "ontology", "DM summary",
               "raw pyoxigraph bulk load",
-              "store load / raw", "quads"]  # fmt: skip
+              "store load / raw", "store CPU / raw CPU", "quads"]  # fmt: skip
 
 
 def _stage_or_dash(stages: dict[str, Any], name: str = "store.compact") -> str:
@@ -372,11 +381,15 @@ def _build(results: list[dict[str, Any]]) -> str:
         b = r.get("build", {})
         if not _ok(b):
             status = f"{b.get('status', 'not run')} after {fmt_seconds(b.get('wall_seconds'))}"
-            rows.append(_row(f"{r['size']:,}", status, "", "", _mb(b), *[""] * 10))
+            rows.append(_row(f"{r['size']:,}", status, "", "", _mb(b), *[""] * 11))
             continue
         res, floor = b["result"], r.get("load_floor", {})
         st = res.get("stages", {})
         floor_s = floor.get("result", {}).get("seconds")
+        own_cpu, floor_cpu = (
+            res.get("main_process_cpu_seconds"),
+            floor.get("result", {}).get("cpu_seconds"),
+        )
         rows.append(_row(
             f"{r['size']:,}", fmt_seconds(res["seconds"]), fmt_seconds(b.get("cpu_seconds")),
             f"{res['cases'] / res['seconds']:.0f}",
@@ -385,6 +398,8 @@ def _build(results: list[dict[str, Any]]) -> str:
             fmt_seconds(res["store_load_seconds"]), _stage_or_dash(st), _stage(st, "sync_ontology"),
             _stage_or_dash(st, "refresh_summary"),
             f"{fmt_seconds(floor_s)} ({_mb(floor)})", _ratio(res["store_load_seconds"], floor_s),
+            f"{fmt_seconds(own_cpu)} / {fmt_seconds(floor_cpu)} = {_ratio(own_cpu, floor_cpu)}"
+            if own_cpu and floor_cpu else "–",
             f"{res['quads']:,}",
         ))  # fmt: skip
     return BUILD_TEXT + "\n\n" + _table(BUILD_HEAD, rows)
