@@ -220,8 +220,10 @@ class InferredWriter:
         in the background of a process that has the store open for writing: a run that ends
         leaves them unmerged, and every later read consults each of them. At 10,000 cases the
         named queries ran 2.2x to 3.5x slower on the store a first run left than on the same
-        store compacted (benchmarks/README.md); transactions leave nothing comparable. After
-        :meth:`finish`, so that a run stopped while compacting has its results and run record.
+        store compacted (benchmarks/README.md). Transactions leave less, and are not compacted
+        here: after another reasoner's run changed every case in transactions, a listing ran
+        1.5x slower until ``kg compact`` (benchmarks/README.md). After :meth:`finish`, so that a
+        run stopped while compacting has its results and run record.
         """
         if self.wrote_in_bulk:
             self.store.compact()  # type: ignore[attr-defined]
