@@ -231,6 +231,21 @@ def test_a_failed_bulk_write_fails_the_run_before_its_record_is_written() -> Non
     assert not graph(store.store)  # no run record: the next run repairs every case
 
 
+def test_a_run_stopped_by_another_error_waits_for_its_bulk_write_and_keeps_the_first_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(kg.reasoning.writes, "BULK_QUADS", 1)  # each batch written at once
+    cases = [case_iri(n) for n in range(2)]
+    store = HeldBulk(EmbeddedStore(), error=OSError("disk full"))
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    writer.write_chunk({c: results(c, "new") for c in cases})
+    assert store.started.wait(30)  # the batch is with the thread, which holds it
+    threading.Timer(0.2, store.release.set).start()
+    writer.abandon()  # does not raise the write's error
+    assert store.release.is_set()  # returned only once the write in flight had ended
+    writer.abandon()  # twice is harmless
+
+
 def test_a_later_run_never_writes_in_bulk() -> None:
     old, new = case_iri(1), case_iri(2)
     store = BulkRecording(EmbeddedStore())

@@ -146,19 +146,23 @@ def reason(
         run = run_node(info)
         writer = InferredWriter(store)
         results: dict[str, CaseResults] = {}
-        for index in range(len(chunks)):
-            with stages("read spool"):
-                facts = spooled_facts(Path(spool), index)
-            names = sorted(facts)
-            for start in range(0, len(names), WRITE_CASES):
-                part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
-                with stages("assess"):
-                    part_results = _assess(part, classified, canonical, hpo.is_a)
-                    new = {case: _quads(r, run, plan) for case, r in part_results.items()}
-                with stages("write"):
-                    writer.write_chunk(new)
-                if keep_results:
-                    results.update(part_results)
+        try:
+            for index in range(len(chunks)):
+                with stages("read spool"):
+                    facts = spooled_facts(Path(spool), index)
+                names = sorted(facts)
+                for start in range(0, len(names), WRITE_CASES):
+                    part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
+                    with stages("assess"):
+                        part_results = _assess(part, classified, canonical, hpo.is_a)
+                        new = {case: _quads(r, run, plan) for case, r in part_results.items()}
+                    with stages("write"):
+                        writer.write_chunk(new)
+                    if keep_results:
+                        results.update(part_results)
+        except BaseException:
+            writer.abandon()  # the caller may close the store once this error reaches it
+            raise
     record = run_quads(
         info, datetime.now(UTC), len(cases), len(classified), plan.basis, reasoned=len(todo)
     )

@@ -203,6 +203,17 @@ class InferredWriter:
         self._write_bulk()
         self._wait_bulk()
 
+    def abandon(self) -> None:
+        """Stop after an error elsewhere: drop what is queued, and wait for the bulk write in
+        flight without raising its error (the first error is the one to report), so nothing
+        writes to the store once the caller closes it. The run has no record, so the next run
+        repairs every case."""
+        self._bulk = []
+        if self._loader is not None:
+            self._loader.shutdown(wait=True, cancel_futures=True)
+            self._loader = None
+        self._loading = None
+
     def _wait_bulk(self) -> None:
         loading, self._loading = self._loading, None
         if loading is not None:
