@@ -254,10 +254,7 @@ def _standing(results: list[dict[str, Any]]) -> str:
             b.get("result", {}).get("store_load_seconds"),
             r.get("load_floor", {}).get("result", {}).get("seconds"),
         )
-        own_cpu, floor_cpu = (
-            b.get("result", {}).get("main_process_cpu_seconds"),
-            r.get("load_floor", {}).get("result", {}).get("cpu_seconds"),
-        )
+        own_cpu, floor_cpu = _load_cpu(r)
         cpu = f" ({own_cpu / floor_cpu:.2f}x by CPU time)" if own_cpu and floor_cpu else ""
         cells["load"].append(
             _verdict(
@@ -370,6 +367,14 @@ BUILD_HEAD = ["cases", "build", "CPU time", "cases/s", "peak RSS", "validate + c
               "store load / raw", "store CPU / raw CPU", "quads"]  # fmt: skip
 
 
+def _load_cpu(r: dict[str, Any]) -> tuple[float | None, float | None]:
+    """CPU seconds of the build's own process and of the raw load (None where not recorded)."""
+    return (
+        r.get("build", {}).get("result", {}).get("main_process_cpu_seconds"),
+        r.get("load_floor", {}).get("result", {}).get("cpu_seconds"),
+    )
+
+
 def _stage_or_dash(stages: dict[str, Any], name: str = "store.compact") -> str:
     """A stage's time, or a dash for runs made before the stage existed (compaction, summary)."""
     return _stage(stages, name) if name in stages else "–"
@@ -386,10 +391,7 @@ def _build(results: list[dict[str, Any]]) -> str:
         res, floor = b["result"], r.get("load_floor", {})
         st = res.get("stages", {})
         floor_s = floor.get("result", {}).get("seconds")
-        own_cpu, floor_cpu = (
-            res.get("main_process_cpu_seconds"),
-            floor.get("result", {}).get("cpu_seconds"),
-        )
+        own_cpu, floor_cpu = _load_cpu(r)
         rows.append(_row(
             f"{r['size']:,}", fmt_seconds(res["seconds"]), fmt_seconds(b.get("cpu_seconds")),
             f"{res['cases'] / res['seconds']:.0f}",

@@ -209,10 +209,14 @@ class InferredWriter:
         writes to the store once the caller closes it. The run has no record, so the next run
         repairs every case."""
         self._bulk = []
+        self._close_loader()
+        self._loading = None
+
+    def _close_loader(self) -> None:
+        """End the background thread once the write it runs has ended (none is queued)."""
         if self._loader is not None:
             self._loader.shutdown(wait=True, cancel_futures=True)
             self._loader = None
-        self._loading = None
 
     def _wait_bulk(self) -> None:
         loading, self._loading = self._loading, None
@@ -294,9 +298,7 @@ class InferredWriter:
             quads are then counted from the last run's record and this run's changes.
         """
         self._settle_bulk()
-        if self._loader is not None:
-            self._loader.shutdown()
-            self._loader = None
+        self._close_loader()
         current = set(cases)
         inferred = {
             row["case"].value  # type: ignore[union-attr]
