@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, parse, serialize
+from pyoxigraph import Quad, RdfFormat, parse
 
 from kg.cores import usable_cores
 from kg.curation.case_file import CaseFile
@@ -99,11 +99,11 @@ def prepare_chunk(index: int, paths: list[Path], spool_dir: Path) -> list[Prepar
     prepared = []
     with spool.open("wb") as out:
         for path in paths:
-            item = PreparedCase.from_result(validate_file(path), keep_case=False)
-            if item.ok and item.quads is not None:
-                data = serialize(item.quads, format=RdfFormat.N_QUADS)
-                item.spool = SpoolSpan(spool, out.tell(), len(data))
-                out.write(data)
+            result = validate_file(path)
+            item = PreparedCase.from_result(result, keep_case=False)
+            if item.ok and result.nquads is not None:  # the text the shapes were checked on
+                item.spool = SpoolSpan(spool, out.tell(), len(result.nquads))
+                out.write(result.nquads)
             item.quads = None
             prepared.append(item)
     return prepared

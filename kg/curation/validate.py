@@ -60,6 +60,7 @@ class ValidationResult:
     case: CaseFile | None
     issues: list[Issue]
     quads: list[Quad] | None = None  # the converted case, when it was clean enough to convert
+    nquads: bytes | None = None  # the same quads as N-Quads text
 
     @property
     def ok(self) -> bool:
@@ -110,8 +111,10 @@ def validate_file(path: Path) -> ValidationResult:
     case = CaseFile(path=path, doc=doc, text=text)
     for rule in RULES:
         rule(case, report)
-    quads = check_shapes(case, report)
-    return ValidationResult(path, case, sorted(report.issues), quads)
+    converted = check_shapes(case, report)
+    if converted is None:
+        return ValidationResult(path, case, sorted(report.issues))
+    return ValidationResult(path, case, sorted(report.issues), converted.quads, converted.nquads)
 
 
 def _unreadable_issue(path: Path, error: OSError | UnicodeDecodeError) -> Issue:

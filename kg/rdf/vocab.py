@@ -30,6 +30,10 @@ class ClosedNamespace:
     def __init__(self, base: str, terms: list[str]) -> None:
         self._base = base
         self._terms = {term: NamedNode(base + term) for term in terms}
+        # Each term is also an instance attribute, so ``KG.evidence`` is a plain lookup: the
+        # converter reads about a thousand terms per case, and a __getattr__ call for each was
+        # a tenth of its time. __getattr__ still answers (and refuses) names that are not terms.
+        self.__dict__.update(self._terms)
 
     def __getattr__(self, name: str) -> NamedNode:
         try:
