@@ -95,7 +95,7 @@ def write_run(
         writer.write_chunk(chunk)
     writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
     if compact:  # as kg.reasoning.reason does
-        writer.compact_bulk_writes()
+        writer.compact_if_needed()
 
 
 def graph(store: EmbeddedStore) -> set[Quad]:
@@ -178,8 +178,8 @@ def test_bulk_writes_stay_marked_until_compacted_once() -> None:
     first.write_chunk({c: results(c, "new") for c in cases})
     first.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
     assert first.wrote_in_bulk
-    first.compact_bulk_writes()
-    first.compact_bulk_writes()  # nothing left to merge
+    first.compact_if_needed()
+    first.compact_if_needed()  # nothing left to merge
     assert not first.wrote_in_bulk
     assert first.store.compactions == 1  # type: ignore[attr-defined]
     assert len(store.bulk) == 1 and not store.compactions  # compact=False: left for later
@@ -254,7 +254,7 @@ def test_a_later_run_never_writes_in_bulk() -> None:
     store.compactions = 0
     write_run(store, [{old: results(old, "changed")}, {new: results(new, "new")}], [old, new])
     assert not store.bulk
-    assert not store.compactions  # transactions leave no bulk-written files to merge
+    assert store.compactions == 1  # no bulk files, but 9 of the graph's 10 quads were rewritten
     assert store.added == [stored(new, "new")]  # one transaction for the new case
     assert graph(store.store) == set(stored(old, "changed")) | set(stored(new, "new")) | {
         Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
@@ -413,3 +413,18 @@ def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_digests() -> No
     expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis B"))}
     assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
     assert recorded_count(store.store) == len(expected)
+
+
+def test_a_later_run_compacts_when_it_rewrote_a_large_share_of_the_graph() -> None:
+    cases = [case_iri(n) for n in range(20)]  # five quads a case: 100 about cases
+    store = BulkRecording(EmbeddedStore())
+    write_run(store, [{c: results(c, "first") for c in cases}], cases)
+    assert store.compactions == 1  # the first run's bulk writes
+    one_case = {c: results(c, "second" if c == cases[0] else "first") for c in cases}
+    write_run(store, [one_case], cases)  # its label and digest swapped: 4 of 100 quads
+    assert store.compactions == 1
+    write_run(store, [{c: results(c, "third") for c in cases}], cases)  # 80 of 100 quads
+    assert store.compactions == 2
+    assert graph(store.store) == {q for c in cases for q in stored(c, "third")} | {
+        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
+    }

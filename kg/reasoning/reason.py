@@ -110,9 +110,10 @@ def reason(
 
     :param keep_results: also return the results of every case reasoned about (tests; memory
         grows with the corpus).
-    :param compact: after a first run's bulk writes, compact the store so that reads of it are
-        fast (:meth:`~kg.reasoning.writes.InferredWriter.compact_bulk_writes`); ``False`` leaves
-        that to ``kg compact``, for a store that will be thrown away or compacted later.
+    :param compact: after a first run's bulk writes, or a run that rewrote a large share of the
+        graph, compact the store so that reads of it are fast
+        (:meth:`~kg.reasoning.writes.InferredWriter.compact_if_needed`); ``False`` leaves that
+        to ``kg compact``, for a store that will be thrown away or compacted later.
     :param every_case: reason about every case, even those whose results were made from their
         present inputs (for a store whose case graphs were changed other than from their files).
     :raises Inconsistency: when a case contradicts itself (the store is left unchanged).
@@ -168,9 +169,9 @@ def reason(
     )
     with stages("write"):
         writer.finish(cases, run, record, every_case_written=not plan.kept)
-    if compact and writer.wrote_in_bulk:
+    if compact and writer.needs_compaction:
         with stages("compact"):
-            writer.compact_bulk_writes()
+            writer.compact_if_needed()
     return ReasoningReport(
         info, len(cases), len(classified), results, stages.seconds, len(patterns), len(plan.kept)
     )

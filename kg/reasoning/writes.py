@@ -23,7 +23,7 @@ triples per operation). Two shortcuts keep a first run cheap, the common case at
   run record, and the next run finds the graph not empty, so it looks up every case's old quads
   and repairs them in transactions. A batch that also deletes stays one SPARQL update. The
   files bulk writes leave overlap; the run then compacts them
-  (:meth:`InferredWriter.compact_bulk_writes`).
+  (:meth:`InferredWriter.compact_if_needed`).
 
 Each case's quads carry a digest of themselves (``kg:resultsDigest`` on the case), written with
 them. A later run compares digests before anything else and leaves a case whose digest has not
@@ -53,6 +53,9 @@ WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
 BULK_QUADS = 250_000  # quads per bulk write of a first run: each writes new files to disk
 FLUSH_QUADS = 100_000  # changed quads between flushes of an embedded store's memory tables
 LOOKUP_CASES = 250  # cases bound per query (larger VALUES blocks make Oxigraph scan every case)
+# A run whose transactions deleted and inserted at least this share of the quads the graph then
+# holds compacts the store, as a first run does after its bulk writes (benchmarks/README.md).
+REWRITE_SHARE = 0.10
 
 _PREFIX = "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
 # Every quad case_quads writes: the case's classes, its assessments, their contributions. Three
@@ -90,6 +93,8 @@ class InferredWriter:
         self._bulk_add_quads = getattr(store, "bulk_add_quads", None)
         self._bulk: list[Quad] = []  # quads of whole cases queued for bulk_add_quads
         self._bulk_written = False  # bulk writes since the last compaction
+        self._rewritten = 0  # quads deleted or inserted in transactions since then
+        self._total: int | None = None  # quads about cases the graph holds, once finished
         self._loader: ThreadPoolExecutor | None = None  # runs one bulk write at a time
         self._loading: Future[None] | None = None  # the bulk write in flight
         # an empty graph at the start holds no old quads for any case this run has not written
@@ -225,24 +230,41 @@ class InferredWriter:
 
     @property
     def wrote_in_bulk(self) -> bool:
-        """Whether bulk writes left files that :meth:`compact_bulk_writes` has not merged."""
+        """Whether bulk writes left files that :meth:`compact_if_needed` has not merged."""
         return self._bulk_written and callable(getattr(self.store, "compact", None))
 
-    def compact_bulk_writes(self) -> None:
-        """Compact the store if bulk writes left files to merge (call after :meth:`finish`).
+    @property
+    def rewrote_much(self) -> bool:
+        """Whether the run's transactions deleted and inserted at least :data:`REWRITE_SHARE` of
+        the quads the graph holds once finished (known after :meth:`finish`)."""
+        if self._total is None or not callable(getattr(self.store, "compact", None)):
+            return False
+        return self._rewritten >= REWRITE_SHARE * max(self._total, 1)
+
+    @property
+    def needs_compaction(self) -> bool:
+        """Whether the run left the store in a shape reads pay for: bulk writes, or a large
+        rewrite in transactions (:meth:`compact_if_needed`)."""
+        return self.wrote_in_bulk or self.rewrote_much
+
+    def compact_if_needed(self) -> None:
+        """Compact the store if the run left files to merge (call after :meth:`finish`).
 
         Each bulk write leaves files that overlap the ones before it, and RocksDB merges them only
         in the background of a process that has the store open for writing: a run that ends
         leaves them unmerged, and every later read consults each of them. At 10,000 cases the
         named queries ran 2.2x to 3.5x slower on the store a first run left than on the same
-        store compacted (benchmarks/README.md). Transactions leave less, and are not compacted
-        here: after another reasoner's run changed every case in transactions, a listing ran
-        1.5x slower until ``kg compact`` (benchmarks/README.md). After :meth:`finish`, so that a
-        run stopped while compacting has its results and run record.
+        store compacted (benchmarks/README.md). Transactions leave less, but not nothing: after
+        HermiT's run on a store Pellet's first run had filled rewrote an eighth of the graph at
+        10,000 cases, four listings ran 1.14x to 1.66x slower than on the same store compacted
+        (29 s; benchmarks/README.md). So a run whose transactions changed :data:`REWRITE_SHARE`
+        of the graph or more compacts too; a run that changed a few cases does not. After
+        :meth:`finish`, so that a run stopped while compacting has its results and run record.
         """
-        if self.wrote_in_bulk:
+        if self.needs_compaction:
             self.store.compact()  # type: ignore[attr-defined]
             self._bulk_written = False
+            self._rewritten = 0
 
     def _add_only(self, added: list[Quad]) -> None:
         """Insert a batch of whole cases in one store transaction, no SPARQL text."""
@@ -252,6 +274,7 @@ class InferredWriter:
         self._add_quads(added)  # type: ignore[misc]
         self.changed += len(added)
         self.net += len(added)
+        self._rewritten += len(added)
         self._unflushed += len(added)
         if self._unflushed >= FLUSH_QUADS:
             self._flush()
@@ -262,6 +285,7 @@ class InferredWriter:
             return
         self.changed += len(removed) + len(added)
         self.net += len(added) - len(removed)
+        self._rewritten += len(removed) + len(added)
         parts = []
         if removed:
             body = "\n".join(_line(q) for q in removed)
@@ -317,7 +341,7 @@ class InferredWriter:
             expected = self._recorded_total + self.net
         else:
             expected = None  # nothing to count against: look for strays subject by subject
-        total = self._drop_strays(current, run, expected)
+        total = self._total = self._drop_strays(current, run, expected)
         count = Quad(run, KG.inferredQuadCount, Literal(str(total), datatype=XSD.integer))
         self.store.update(  # one update: the graph is never without a run record
             f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run ?p ?o }} }} "
