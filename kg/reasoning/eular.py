@@ -134,18 +134,34 @@ class EularScore:
         return [c.variable.label for c in self.contributions if c.status == UNDETERMINED]
 
 
-def _status_from_hpo(facts: CaseFacts, terms: tuple[str, ...], is_a: IsA) -> tuple[str, str]:
-    for term in sorted(facts.observed_terms):
+@dataclass(frozen=True)
+class _CaseTerms:
+    """A case's observed and excluded HPO terms, sorted once for every variable a score reads
+    (rebuilding and sorting them per variable took a quarter of the scoring time)."""
+
+    observed: tuple[str, ...]
+    excluded: tuple[str, ...]
+    biopsy_results: tuple[str, ...]  # of the biopsies performed, sorted: the first found is named
+
+    @classmethod
+    def of(cls, facts: CaseFacts) -> _CaseTerms:
+        biopsy = {t for b in facts.muscle_biopsy if b.performed for t in b.results}
+        observed, excluded = sorted(facts.observed_terms), sorted(facts.excluded_terms)
+        return cls(tuple(observed), tuple(excluded), tuple(sorted(biopsy)))
+
+
+def _status_from_hpo(case: _CaseTerms, terms: tuple[str, ...], is_a: IsA) -> tuple[str, str]:
+    for term in case.observed:
         if any(is_a(term, wanted) for wanted in terms):
             return PRESENT, f"observed {term}"
-    covering = [next((e for e in sorted(facts.excluded_terms) if is_a(w, e)), None) for w in terms]
+    covering = [next((e for e in case.excluded if is_a(w, e)), None) for w in terms]
     if terms and all(covering):
         return ABSENT, "excluded " + ", ".join(sorted(set(filter(None, covering))))
     return UNDETERMINED, "not reported"
 
 
 def _variable_status(
-    variable: Variable, facts: CaseFacts, is_a: IsA, biopsy_results: frozenset[str]
+    variable: Variable, facts: CaseFacts, is_a: IsA, case: _CaseTerms
 ) -> tuple[str, str]:
     if variable.key in ("age-18-40", "age-40"):
         if facts.age is None:
@@ -165,20 +181,20 @@ def _variable_status(
         raised = sorted(lab[2] for lab in scored if lab[1] == "high")
         if raised:
             return PRESENT, "raised " + ", ".join(raised)
-        status, reason = _status_from_hpo(facts, variable.hpo, is_a)
+        status, reason = _status_from_hpo(case, variable.hpo, is_a)
         if status == PRESENT or not scored:
             return status, reason
         return ABSENT, "normal " + ", ".join(sorted(lab[2] for lab in scored))
     if variable.without_biopsy is None:
-        found = [t for t in biopsy_results for w in variable.hpo if is_a(t, w)]
+        found = [t for t in case.biopsy_results for w in variable.hpo if is_a(t, w)]
         return (
             (PRESENT, f"biopsy showed {found[0]}")
             if found
-            else (ABSENT if biopsy_results else UNDETERMINED, variable.note or "not reported")
+            else (ABSENT if case.biopsy_results else UNDETERMINED, variable.note or "not reported")
         )
     if not variable.hpo:
         return UNDETERMINED, variable.note
-    return _status_from_hpo(facts, variable.hpo, is_a)
+    return _status_from_hpo(case, variable.hpo, is_a)
 
 
 def score_eular_acr(facts: CaseFacts, is_a: IsA, *, with_biopsy: bool) -> EularScore:
@@ -188,12 +204,12 @@ def score_eular_acr(facts: CaseFacts, is_a: IsA, *, with_biopsy: bool) -> EularS
     :param is_a: reflexive HPO subsumption.
     :param with_biopsy: use the with-biopsy weights and biopsy variables.
     """
-    biopsy_results = frozenset(t for b in facts.muscle_biopsy if b.performed for t in b.results)
+    case = _CaseTerms.of(facts)
     contributions = []
     for variable in VARIABLES:
         if variable.without_biopsy is None and not with_biopsy:
             continue
-        status, reason = _variable_status(variable, facts, is_a, biopsy_results)
+        status, reason = _variable_status(variable, facts, is_a, case)
         weight = variable.with_biopsy if with_biopsy else variable.without_biopsy
         contributions.append(
             Contribution(variable, status, weight if status == PRESENT else 0.0, reason)

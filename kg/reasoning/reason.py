@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
@@ -65,6 +66,10 @@ WRITE_CASES = 250  # cases assessed and written at a time: their quads are all h
 # 3.4 ms a case (one process), a read of every case 1.9 ms a case (two): even at about half the
 # cases; a quarter leaves room for a store less well cached (benchmarks/README.md).
 GRAPH_READ_SHARE = 0.25
+# HPO subsumption answers remembered per run. The criteria ask the same few dozen anchors about
+# the same terms in case after case (assessing 2,000 cases asked 470,000 times); the pairs a corpus
+# asks about number in the thousands, and this bounds them whatever the corpus.
+IS_A_MEMO = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,8 @@ def reason(
     """
     stages = StageTimer()
     hpo = load_hpo()
-    canonical = Canonicaliser(hpo.is_a)
+    is_a = lru_cache(maxsize=IS_A_MEMO)(hpo.is_a)
+    canonical = Canonicaliser(is_a)
     version = reasoner_version(reasoner)
     with stages("list cases"):
         cases = case_iris(store)
@@ -138,9 +144,11 @@ def reason(
             with stages("read facts"):
                 read = spool_facts_of_graphs if by_graphs else spool_case_facts
                 read(store, chunks, Path(spool))
-        profiles, patterns = _check_spooled(len(chunks), Path(spool), canonical, reasoner, stages)
+        profile_of_case, patterns = _check_spooled(
+            len(chunks), Path(spool), canonical, reasoner, stages
+        )
         with stages("classify"):
-            classified = classify_profiles(sorted(profiles), reasoner)
+            classified = classify_profiles(sorted(set(profile_of_case.values())), reasoner)
         info = next(iter(classified.values())).reasoner if classified else None
         if info is None:
             info = ReasonerInfo(reasoner, version, 0.0)
@@ -155,7 +163,7 @@ def reason(
                 for start in range(0, len(names), WRITE_CASES):
                     part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
                     with stages("assess"):
-                        part_results = _assess(part, classified, canonical, hpo.is_a)
+                        part_results = _assess(part, classified, profile_of_case, is_a)
                         new = {case: _quads(r, run, plan) for case, r in part_results.items()}
                     with stages("write"):
                         writer.write_chunk(new)
@@ -199,22 +207,27 @@ def _check_spooled(
     canonical: Canonicaliser,
     reasoner: Reasoner,
     stages: StageTimer,
-) -> tuple[set[Profile], set[Pattern]]:
+) -> tuple[dict[str, Profile], set[Pattern]]:
     """First pass over the spooled facts: collect the profiles and check for contradictions.
 
     Each chunk's conflict patterns are collected, and every distinct pattern of the cases to
     reason about is checked once by the reasoner (:mod:`kg.reasoning.consistency`).
 
-    :returns: the canonical profiles and the conflict patterns checked.
+    :returns: each case's canonical profile (equal profiles are one object, so the map costs a
+        reference a case; the second pass reads it instead of projecting every case again) and
+        the conflict patterns checked.
     :raises Inconsistency: for the first inconsistent case, with how many others there are.
     """
-    profiles: set[Profile] = set()
+    profile_of_case: dict[str, Profile] = {}
+    distinct: dict[Profile, Profile] = {}
     patterns: set[Pattern] = set()
     for index in range(chunks):
         with stages("read spool"):
             facts = spooled_facts(spool, index)
         with stages("profiles"):
-            profiles |= {canonical.canonical(profile_of(f, canonical.is_a)) for f in facts.values()}
+            for case, f in facts.items():
+                profile = canonical.canonical(profile_of(f, canonical.is_a))
+                profile_of_case[case] = distinct.setdefault(profile, profile)
         with stages("consistency"):
             patterns |= {p for f in facts.values() for p in conflict_patterns(f)}
     with stages("consistency"):
@@ -222,7 +235,7 @@ def _check_spooled(
     if failing:
         with stages("explain"):
             _raise_first_inconsistent(spool, chunks, failing, reasoner)
-    return profiles, patterns
+    return profile_of_case, patterns
 
 
 def _raise_first_inconsistent(
@@ -247,15 +260,10 @@ def _raise_first_inconsistent(
 def _assess(
     facts: dict[str, CaseFacts],
     classified: dict[Profile, Classification],
-    canonical: Canonicaliser,
+    profile_of_case: dict[str, Profile],
     is_a: object,
 ) -> dict[str, CaseResults]:
     """Every case's results: its canonical profile's classes, then the Python assessments."""
     return {
-        case: case_results(
-            f,
-            classified[canonical.canonical(profile_of(f, is_a))],  # type: ignore[arg-type]
-            is_a,
-        )
-        for case, f in facts.items()
+        case: case_results(f, classified[profile_of_case[case]], is_a) for case, f in facts.items()
     }
