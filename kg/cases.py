@@ -40,7 +40,13 @@ from kg.prepare import PreparedCase, prepare_files
 from kg.rdf.vocab import KG, ONCOTREE_BASE, case_graph, oncotree_iri
 from kg.store.base import QueryResult, Store
 from kg.store.sparql_text import with_named_graphs
-from kg.tumour_summary import ensure_summary, invalidate_summary, refresh_summary
+from kg.tumour_summary import (
+    ensure_summary,
+    extend_summary,
+    invalidate_summary,
+    refresh_summary,
+    stored_tallies,
+)
 
 PROFILE_BATCH = 250  # tumour types, or case graphs, named per query of the duplicate check
 
@@ -158,9 +164,14 @@ def add_cases(
     profiles = [CaseProfile.from_case(r.case) for r in incoming.values() if r.case]
     candidates = candidate_profiles(store, profiles)  # before writing: new against stored
     pairs = find_likely_duplicates(profiles, candidates)
+    # only adding cases can extend the summary; read it before the writes drop it
+    previous = stored_tallies(store) if plan.pending and not plan.report.replaced else None
     sink.start("write", len(plan.pending))
     apply_plan(store, plan, on_written=lambda _: sink.advance("write"))
-    ensure_summary(store)  # dropped by the writes; or left missing by an add that did not finish
+    if previous is not None:
+        extend_summary(store, previous, [case_graph(case).value for case in plan.report.added])
+    else:
+        ensure_summary(store)  # dropped by the writes, or missing after an add that did not finish
     return AddReport(plan.report, len(files), [duplicate_issue(p, incoming) for p in pairs])
 
 

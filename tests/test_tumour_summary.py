@@ -4,12 +4,15 @@ and follows every write of cases (build, add, replace, remove)."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pyoxigraph import RdfFormat, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 from typer.testing import CliRunner
 
+from benchmarks.generate import generate_case, load_vocabulary, to_yaml
+from kg import tumour_summary
 from kg.build import build_graph
 from kg.cases import add_cases, remove_case
 from kg.cli import app, register_command_modules
@@ -17,7 +20,7 @@ from kg.cli_store import commands
 from kg.errors import StoreError
 from kg.paths import CASES_DIR, PROJECT_ROOT
 from kg.queries import find_query, parse_query_file
-from kg.rdf.vocab import SUMMARY_GRAPH, case_graph
+from kg.rdf.vocab import KG, ONTOLOGY_GRAPH, RDFS, SUMMARY_GRAPH, case_graph
 from kg.results import to_table
 from kg.store import EmbeddedStore
 from kg.tumour_summary import refresh_summary, require_summary, summary_is_present
@@ -116,7 +119,7 @@ def test_a_write_stopped_before_the_summary_leaves_none_and_the_next_add_recompu
     before = by_code(small_store)
     remove_case(small_store, FOUNDING_CASE)
 
-    def stop(store: EmbeddedStore) -> None:
+    def stop(store: EmbeddedStore, graphs: object = None) -> None:
         raise StoreError("stopped")
 
     monkeypatch.setattr("kg.tumour_summary.tally", stop)
@@ -178,7 +181,7 @@ def test_loading_a_dump_with_its_summary_beside_other_cases_never_leaves_its_sum
     target.close()
     load = ["load", str(dump), "--store", str(other)]
 
-    def stop(store: EmbeddedStore) -> None:
+    def stop(store: EmbeddedStore, graphs: object = None) -> None:
         raise StoreError("stopped")
 
     monkeypatch.setattr("kg.tumour_summary.tally", stop)
@@ -198,3 +201,60 @@ def test_a_store_without_dm_cases_has_an_empty_summary(memory_store: EmbeddedSto
     assert refresh_summary(memory_store) == 0
     assert summary_is_present(memory_store)
     assert by_code(memory_store) == {}
+
+
+def _summary_rows(store: EmbeddedStore) -> set[tuple[str, str, str]]:
+    return {
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store.quads(SUMMARY_GRAPH)
+        if q.predicate != KG.summarisedAt
+    }
+
+
+def test_adding_cases_extends_the_summary_to_what_a_full_count_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kg add` of new cases tallies only them and merges the stored summary with them; the
+    result must be the summary a count of every case gives (generated cases: many tumour types,
+    sources and positive antibodies)."""
+    vocab = load_vocabulary()
+    first, later = tmp_path / "first", tmp_path / "later"
+    for index in range(40):
+        data, summary = generate_case(index, seed=9, vocab=vocab)
+        folder = first if index < 25 else later
+        folder.mkdir(exist_ok=True)
+        (folder / f"{summary.case_id}.yaml").write_text(to_yaml(data), encoding="utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    build_graph(store, first)
+    before = _summary_rows(store)
+    tallied: list[object] = []
+    full_count = tumour_summary.tally
+
+    def spy(store: EmbeddedStore, graphs: list[NamedNode] | None = None) -> object:
+        tallied.append(graphs)
+        return full_count(store, graphs)
+
+    monkeypatch.setattr("kg.tumour_summary.tally", spy)
+    add_cases(store, sorted(later.glob("*.yaml")))
+    assert len(tallied) == 1 and tallied[0] is not None and len(tallied[0]) == 15  # the new ones
+    extended = _summary_rows(store)
+    monkeypatch.undo()
+    refresh_summary(store)  # a full count over every case
+    assert extended == _summary_rows(store)
+    assert extended != before  # the new cases changed counts and lists
+
+
+def test_a_stored_summary_reads_back_unless_a_label_holds_the_separator(
+    memory_store: EmbeddedStore,
+) -> None:
+    lms = NamedNode("https://w3id.org/dmkg/oncotree/LMS")
+    counted = tumour_summary.TumourTally({"c1", "c2"}, {"PMID:1", "doi:10.1/x"}, {"anti-A, B"})
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    memory_store.replace_graph(SUMMARY_GRAPH, tumour_summary.summary_quads({lms: counted}, when))
+    read = tumour_summary.stored_tallies(memory_store)
+    assert read is not None
+    assert (read[lms].count, read[lms].sources) == (2, {"PMID:1", "doi:10.1/x"})
+    antibody = NamedNode("https://w3id.org/dmkg/vocab/AntiX")
+    label = Quad(antibody, RDFS.label, Literal("anti-A, B"), ONTOLOGY_GRAPH)
+    memory_store.replace_graph(ONTOLOGY_GRAPH, [label])
+    assert tumour_summary.stored_tallies(memory_store) is None  # "anti-A, B" cannot be split
