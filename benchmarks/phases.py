@@ -190,6 +190,49 @@ def change_cases(args: Result) -> Result:
     return {"seconds": seconds, "changed": len(files), "replaced": len(report.replaced)}
 
 
+# What `kg add` runs, timed by stage in :func:`add_case` (those kg.cases calls by these names).
+ADD_STAGES = (
+    "validate_paths", "candidate_profiles", "plan_writes", "apply_plan", "stored_tallies",
+    "extend_summary", "ensure_summary",
+)  # fmt: skip
+
+
+def add_case(args: Result) -> Result:
+    """Add one new case to the store as `kg add` does, timing its stages, then remove it again.
+
+    This is what a curator waits for at each new paper once the store is large. The case is the
+    next one the generator would write (index ``size``, same seed), so it resembles the corpus
+    and may have likely duplicates in it; removing it afterwards (timed too, as `kg remove`)
+    leaves the store holding the cases it held.
+    """
+    import kg.cases as cases
+    from benchmarks.generate import write_case
+    from kg.store import EmbeddedStore
+
+    folder = Path(args["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    summary, _ = write_case(folder, args["index"], args["seed"])
+    timings = Timings()
+    timings.instrument(cases, ADD_STAGES)
+    store = EmbeddedStore(Path(args["store"]))
+    try:
+        started = time.perf_counter()
+        report = cases.add_cases(store, [folder / f"{summary.case_id}.yaml"])
+        added = time.perf_counter() - started
+        started = time.perf_counter()
+        cases.remove_case(store, summary.case_id)
+        removed = time.perf_counter() - started
+    finally:
+        store.close()
+    return {
+        "seconds": added,
+        "added": len(report.build.added),
+        "duplicates": len(report.duplicates),
+        "remove_seconds": removed,
+        "stages": timings.as_dict(),
+    }
+
+
 def _variants(
     cases: list[str], page: Result | None = None
 ) -> list[tuple[str, str, dict[str, str]]]:
@@ -400,6 +443,7 @@ PHASES: dict[str, Callable[[Result], Result]] = {
     "load_floor": load_floor,
     "reason": reason,
     "change_cases": change_cases,
+    "add_case": add_case,
     "query_run": query_run,
     "agreement": agreement,
     "dump": dump,

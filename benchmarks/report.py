@@ -122,6 +122,7 @@ def _ratio(a: float | None, b: float | None) -> str:
 def render(results: list[dict[str, Any]]) -> str:
     """Return RESULTS.md for the measured sizes (each a dict saved by benchmarks.run)."""
     parts = [_header(results), _standing(results), _build(results), _reasoning(results)]
+    parts.append(_adding(results))
     parts += [_queries(r) for r in results]
     parts.append(_linearity(results))
     return "\n\n".join(parts) + "\n"
@@ -482,6 +483,43 @@ def _reasoning(results: list[dict[str, Any]]) -> str:
                 formulation, agreement, commit,
             ))  # fmt: skip
     return REASON_TEXT + "\n\n" + _table(REASON_HEAD, rows)
+
+
+ADD_TEXT = (
+    "## Adding one case to the store, and removing it\n\n"
+    "What a curator waits for at each new paper: `kg add` of one new case (the next one the "
+    "generator would write) into the store at that size, after the other phases, then `kg remove`"
+    " of it. *Validate* reads and checks the file (HPO loaded once per process included); "
+    "*duplicate check* profiles the stored cases that could be the same patient (from 2026-12-07 "
+    "only those of the new case's tumour types, sex and age); *write* judges the batch against "
+    "the stored checksums and writes the case in one transaction; *summary* brings the summary "
+    "that `tumour-dm-associations` reads up to date (from 2026-12-07 by adding the new case to the "
+    "stored one). *Remove* drops the case's graph and counts the summary again. Not measured "
+    "before 2026-12-07."
+)
+ADD_HEAD = ["cases in the store", "add", "validate", "duplicate check", "write", "summary",
+            "likely duplicates", "remove", "peak RSS", "measured at"]  # fmt: skip
+
+
+def _adding(results: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in results:
+        run = r.get("add_case")
+        if run is None:
+            continue
+        if not _ok(run):
+            status = f"{run.get('status')} after {fmt_seconds(run.get('wall_seconds'))}"
+            rows.append(_row(f"{r['size']:,}", status, *[""] * 6, _mb(run), run.get("commit")))
+            continue
+        res, st = run["result"], run["result"]["stages"]
+        rows.append(_row(
+            f"{r['size']:,}", fmt_seconds(res["seconds"]), _stage(st, "validate_paths"),
+            _stage(st, "candidate_profiles"), _stage(st, "plan_writes", "apply_plan"),
+            _stage(st, "stored_tallies", "extend_summary", "ensure_summary"),
+            f"{res['duplicates']:,}", fmt_seconds(res["remove_seconds"]), _mb(run),
+            run.get("commit", "–"),
+        ))  # fmt: skip
+    return ADD_TEXT + "\n\n" + _table(ADD_HEAD, rows)
 
 
 QUERY_HEAD = ["query", "rows", "Oxigraph cold", "Oxigraph warm", "rdflib first run",

@@ -64,7 +64,7 @@ def drop_caches() -> bool:
     return True
 
 
-PHASE_GROUPS = ("build", "reason", "queries", "rdflib")
+PHASE_GROUPS = ("build", "reason", "queries", "rdflib", "add")
 
 
 def benchmark_size(
@@ -133,6 +133,12 @@ def benchmark_size(
         out["queries"] = _queries(paths["store"], sample, page, options, kept)
     if "rdflib" in groups:
         out["rdflib"] = _rdflib(paths, sample, page, options)
+    if "add" in groups:  # last: it adds a case and removes it again, which the others need not see
+        adding = {"store": paths["store"], "folder": str(work / "added"), "index": size}
+        out["add_case"] = {
+            **_phase("add_case", {**adding, "seed": options.seed}, options, options.build_timeout),
+            "commit": machine["commit"],
+        }
     if not options.keep and set(groups) == set(PHASE_GROUPS):
         shutil.rmtree(work, ignore_errors=True)
     return out

@@ -116,8 +116,14 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     assert len(by_pages) == 7, sorted(queries)
     for label in by_pages:
         assert queries[label]["rows"] == queries[label.split(" (")[0]]["rows"], label
+    # one more case added as `kg add` does, then removed: the store holds the corpus again
+    adding = smoke["add_case"]
+    assert adding["status"] == "ok", adding
+    assert adding["result"]["added"] == 1
+    assert set(adding["result"]["stages"]) >= {"validate_paths", "candidate_profiles"}
     report = render([{**smoke, "machine": _machine(), "work": None}])
     assert "Where we stand" in report
+    assert "## Adding one case to the store, and removing it" in report
     assert ", again, no case changed |" in report  # the rerun's row in the reasoning table
     assert ", again, 1 case(s) changed |" in report
 
