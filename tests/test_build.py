@@ -10,7 +10,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 import kg.prepare
 import kg.store.embedded
-from kg.build import InvalidCases, build_graph, case_files
+from kg.build import InvalidCases, build_graph, case_files, holds_cases, stored_checksums
 from kg.cases import add_cases
 from kg.curation.validate import ValidationResult, validate_file
 from kg.paths import CASES_DIR, ONTOLOGY_DIR
@@ -202,3 +202,15 @@ def test_a_rebuild_validates_only_changed_files_while_the_ontology_is_unchanged(
     validated.clear()
     build_graph(store, folder, ontology_dir=ontology)
     assert sorted(validated) == sorted(p.stem for p in case_files(folder))
+
+
+def test_checksums_of_some_cases_are_those_every_case_has(
+    built_store: EmbeddedStore, memory_store: EmbeddedStore
+) -> None:
+    """Judging a batch reads only its cases' checksums: the same values, absent ids left out."""
+    every = stored_checksums(built_store)
+    assert FOUNDING_CASE in every and len(every) == len(case_files(CASES_DIR))
+    some = stored_checksums(built_store, [FOUNDING_CASE, "not-a-stored-case", FOUNDING_CASE])
+    assert some == {FOUNDING_CASE: every[FOUNDING_CASE]}
+    assert stored_checksums(built_store, []) == {}
+    assert holds_cases(built_store) and not holds_cases(memory_store)
