@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolution
@@ -100,11 +100,12 @@ def extend_summary(store: Store, previous: dict[NamedNode, TumourTally], added: 
     case, and it grows with the store (benchmarks/README.md). Replacing or removing a case can
     take a source or an antibody away, which only a full count can tell: those recompute.
 
-    :param previous: the summary before the cases were added (:func:`stored_tallies`).
+    :param previous: the summary before the cases were added (:func:`stored_tallies`); it is
+        left as it was.
     :param added: the IRIs of the added case graphs, none of which the previous summary counted.
     :returns: the number of tumour types with at least one DM case.
     """
-    tallies = {tumour: replace(counted) for tumour, counted in previous.items()}
+    tallies = {tumour: _copy(counted) for tumour, counted in previous.items()}
     for tumour, counted in tally(store, [NamedNode(case) for case in added]).items():
         merged = tallies.setdefault(tumour, TumourTally())
         merged.cases |= counted.cases
@@ -112,6 +113,11 @@ def extend_summary(store: Store, previous: dict[NamedNode, TumourTally], added: 
         merged.antibodies |= counted.antibodies
     store.replace_graph(SUMMARY_GRAPH, summary_quads(tallies, datetime.now(UTC)))
     return len(tallies)
+
+
+def _copy(counted: TumourTally) -> TumourTally:
+    sets = (set(counted.cases), set(counted.sources), set(counted.antibodies))
+    return TumourTally(*sets, earlier=counted.earlier)
 
 
 def stored_tallies(store: Store) -> dict[NamedNode, TumourTally] | None:
@@ -143,7 +149,8 @@ def stored_tallies(store: Store) -> dict[NamedNode, TumourTally] | None:
 
 
 def _labels_with_separator(store: Store) -> list[str]:
-    """The ontology's labels that contain :data:`SEPARATOR` (none today)."""
+    """The ontology's labels that contain :data:`SEPARATOR` (OncoTree names such as "Sarcoma,
+    NOS"; no antibody's label holds it today)."""
     rows = store.query(
         f"SELECT DISTINCT ?label WHERE {{ GRAPH {ONTOLOGY_GRAPH} {{ ?c {RDFS.label} ?label }} "
         f'FILTER(CONTAINS(STR(?label), "{SEPARATOR}")) }}'
