@@ -39,7 +39,7 @@ from kg.paths import internal_query
 from kg.prepare import PreparedCase, prepare_files
 from kg.rdf.vocab import KG, ONCOTREE_BASE, case_graph, oncotree_iri
 from kg.store.base import QueryResult, Store
-from kg.store.sparql_text import with_named_graphs
+from kg.store.sparql_text import with_graph_batches
 from kg.tumour_summary import (
     ensure_summary,
     extend_summary,
@@ -48,7 +48,7 @@ from kg.tumour_summary import (
     stored_tallies,
 )
 
-PROFILE_BATCH = 250  # tumour types, or case graphs, named per query of the duplicate check
+PROFILE_BATCH = 250  # tumour types named per query of the duplicate check
 
 
 class CaseNotFound(StoreError):
@@ -238,13 +238,9 @@ def _typed_cases(tumours: list[str]) -> str:
 
 def stored_profiles(store: Store, graphs: Sequence[NamedNode] | None = None) -> list[CaseProfile]:
     """Return the duplicate-detection profile of every stored case that states an age, or of
-    those in ``graphs`` only (read :data:`PROFILE_BATCH` graphs at a time)."""
+    those in ``graphs`` only (read :data:`~kg.store.sparql_text.GRAPH_BATCH` at a time)."""
     text = internal_query("case-profiles")
-    if graphs is None:
-        texts = [text]
-    else:
-        batches = range(0, len(graphs), PROFILE_BATCH)
-        texts = [with_named_graphs(text, graphs[i : i + PROFILE_BATCH]) for i in batches]
+    texts = [text] if graphs is None else with_graph_batches(text, graphs)
     rows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     people: dict[str, tuple[str, float]] = {}
     for row in (row for query in texts for row in _solutions(store.query(query))):

@@ -46,13 +46,9 @@ from kg.rdf.vocab import (
     XSD,
 )
 from kg.store.base import Store
-from kg.store.sparql_text import with_named_graphs
+from kg.store.sparql_text import with_graph_batches
 
 SEPARATOR = ", "
-
-
-# Case graphs named per query when only some cases are tallied (:func:`extend_summary`).
-GRAPH_BATCH = 250
 
 
 @dataclass
@@ -95,10 +91,11 @@ def extend_summary(store: Store, previous: dict[NamedNode, TumourTally], added: 
     """Add the DM cases of newly added case graphs to a summary read before they were written.
 
     Adding cases only adds to each type's count and lists, so the new cases alone are tallied
-    (their graphs and the ontology, :data:`GRAPH_BATCH` graphs a query) and merged into the
-    previous summary: at 11,500 cases a full recomputation took 4 s of the 8 s of adding one
-    case, and it grows with the store (benchmarks/README.md). Replacing or removing a case can
-    take a source or an antibody away, which only a full count can tell: those recompute.
+    (their graphs and the ontology, :data:`~kg.store.sparql_text.GRAPH_BATCH` graphs a query)
+    and merged into the previous summary: at 11,500 cases a full recomputation took 4 s of the
+    8 s of adding one case, and it grows with the store (benchmarks/README.md). Replacing or
+    removing a case can take a source or an antibody away, which only a full count can tell:
+    those recompute.
 
     :param previous: the summary before the cases were added (:func:`stored_tallies`); it is
         left as it was.
@@ -243,14 +240,13 @@ def tally(store: Store, graphs: list[NamedNode] | None = None) -> dict[NamedNode
 
 def _rows_of(store: Store, name: str, graphs: list[NamedNode] | None) -> Iterator[QuerySolution]:
     """Run an internal query over every case, or over some case graphs (with the ontology, which
-    the antibodies' labels come from) :data:`GRAPH_BATCH` at a time."""
+    the antibodies' labels come from) :data:`~kg.store.sparql_text.GRAPH_BATCH` at a time."""
     text = internal_query(name)
     if graphs is None:
         yield from store.query(text)  # type: ignore[misc]
         return
-    for start in range(0, len(graphs), GRAPH_BATCH):
-        named = [*graphs[start : start + GRAPH_BATCH], ONTOLOGY_GRAPH]
-        yield from store.query(with_named_graphs(text, named))  # type: ignore[misc]
+    for batch in with_graph_batches(text, graphs, also=[ONTOLOGY_GRAPH]):
+        yield from store.query(batch)  # type: ignore[misc]
 
 
 def summary_quads(tallies: dict[NamedNode, TumourTally], when: datetime) -> list[Quad]:

@@ -33,7 +33,6 @@ from kg.qc import run_checks
 from kg.queries import NamedQuery, find_query, load_catalogue, parse_query_file
 from kg.rdf.vocab import BASE, XSD
 from kg.reasoning.facts import (
-    GRAPH_BATCH,
     CaseFacts,
     read_case_facts,
     spool_facts_of_graphs,
@@ -44,6 +43,7 @@ from kg.store import EmbeddedStore, Store
 from kg.store.credentials import load_credentials
 from kg.store.remote import RemoteStore
 from kg.store.servers import RunningServer
+from kg.store.sparql_text import GRAPH_BATCH
 from tests.conftest import FOUNDING_CASE
 
 BACKENDS = [
@@ -229,9 +229,9 @@ def test_facts_read_from_named_graphs_in_batches_of_one(
     backend: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches that split the cases give the rows of every batch, each spool file whole."""
-    import kg.reasoning.facts as facts
+    import kg.store.sparql_text as sparql_text
 
-    monkeypatch.setattr(facts, "GRAPH_BATCH", 1)
+    monkeypatch.setattr(sparql_text, "GRAPH_BATCH", 1)
     whole = comparable_facts(backend)
     spool_facts_of_graphs(backend, [sorted(whole)], tmp_path)
     read = spooled_facts(tmp_path, 0)

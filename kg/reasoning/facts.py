@@ -30,7 +30,7 @@ from kg.errors import StoreError
 from kg.rdf.vocab import KG, OBO_BASE
 from kg.store.base import Store
 from kg.store.embedded import EmbeddedStore
-from kg.store.sparql_text import with_named_graphs
+from kg.store.sparql_text import with_graph_batches
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,6 @@ PARALLEL_MIN_CASES = 2000  # below this, starting worker processes costs more th
 # waiting for the spool (0.2 to 0.35 GB at 100,000 cases), and two already halve the time on
 # the two cores this project targets.
 FACT_WORKERS = 2
-GRAPH_BATCH = 250  # case graphs named per query by spool_facts_of_graphs
 
 Rows = Callable[[str], Iterable[dict[str, Any]]]  # a fact query's name -> its rows
 
@@ -194,10 +193,11 @@ def spool_facts_of_graphs(store: Store, chunks: list[list[str]], directory: Path
     """File the fact rows of some cases by chunk, as :func:`spool_case_facts` does, reading only
     their graphs.
 
-    Each fact query runs once per :data:`GRAPH_BATCH` cases with a ``FROM NAMED`` for each of
-    their graphs (every fact query reads the case graphs only, through ``GRAPH ?case``), so its
-    cost grows with those cases, not with the store: the path for the few cases a later run must
-    redo, where a read of every case would cost the whole store's.
+    Each fact query runs once per :data:`~kg.store.sparql_text.GRAPH_BATCH` cases with a
+    ``FROM NAMED`` for each of their graphs (every fact query reads the case graphs only,
+    through ``GRAPH ?case``), so its cost grows with those cases, not with the store: the path
+    for the few cases a later run must redo, where a read of every case would cost the whole
+    store's.
     """
     for index, chunk in enumerate(chunks):
         for name in FACT_QUERIES:
@@ -207,9 +207,8 @@ def spool_facts_of_graphs(store: Store, chunks: list[list[str]], directory: Path
 
 def _spool_graphs(store: Store, name: str, cases: list[str], handle: IO[bytes]) -> None:
     names: tuple[str, ...] | None = None
-    for start in range(0, len(cases), GRAPH_BATCH):
-        graphs = [NamedNode(case) for case in cases[start : start + GRAPH_BATCH]]
-        result = store.query(with_named_graphs(_query(name), graphs))
+    for text in with_graph_batches(_query(name), [NamedNode(case) for case in cases]):
+        result = store.query(text)
         assert isinstance(result, QuerySolutions)
         if names is None:
             names = tuple(v.value for v in result.variables)
