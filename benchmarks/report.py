@@ -496,9 +496,13 @@ ADD_TEXT = (
     "only those of the new case's tumour types, sex and age); *write* judges the batch against "
     "the stored checksums and writes the case in one transaction; *summary* brings the summary "
     "that `tumour-dm-associations` reads up to date (from 2026-12-07 by adding the new case to the "
-    "stored one). *Remove* drops the case's graph and counts the summary again. Not measured "
-    "before 2026-12-07."
+    "stored one). *Remove* drops the case's graph and takes the case out of the summary, asking "
+    "the store only about the sources and antibodies it brought (rows measured at ab18796 or "
+    "earlier counted every case again). Not measured before 2026-12-07."
 )
+# the summary's stages of `kg add`: from 2026-12-07 (summary_update) the last two
+SUMMARY_STAGES = ("stored_tallies", "extend_summary", "ensure_summary", "summary_before",
+                  "update_summary")  # fmt: skip
 ADD_HEAD = ["cases in the store", "add", "validate", "duplicate check", "write", "summary",
             "likely duplicates", "remove", "peak RSS", "measured at"]  # fmt: skip
 
@@ -517,7 +521,7 @@ def _adding(results: list[dict[str, Any]]) -> str:
         rows.append(_row(
             f"{r['size']:,}", fmt_seconds(res["seconds"]), _stage(st, "validate_paths"),
             _stage(st, "candidate_profiles"), _stage(st, "plan_writes", "apply_plan"),
-            _stage(st, "stored_tallies", "extend_summary", "ensure_summary"),
+            _stage(st, *SUMMARY_STAGES),
             f"{res['duplicates']:,}", fmt_seconds(res["remove_seconds"]), _mb(run),
             run.get("commit", "–"),
         ))  # fmt: skip

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import Literal, Quad, RdfFormat, parse, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from kg.catalog import ontology_checksum, ontology_files
 from kg.curation.claims import validate_claims_dir
@@ -37,7 +37,8 @@ from kg.rdf.vocab import (
     case_graph,
 )
 from kg.store.base import Store
-from kg.tumour_summary import ensure_summary, invalidate_summary
+from kg.summary_update import SummaryBefore, read_before, update_summary
+from kg.tumour_summary import invalidate_summary
 
 
 class InvalidCases(KgError):
@@ -291,27 +292,18 @@ def recover_interrupted_load(store: Store) -> int:
     return len(cases)
 
 
-def write_cases(
-    store: Store,
-    items: list[PreparedCase],
-    *,
-    replace: bool = True,
-    on_written: Callable[[str], None] | None = None,
-) -> BuildReport:
-    """Write valid cases, skipping those whose file is unchanged; an invalid batch writes nothing.
+def summary_before(store: Store, plan: WritePlan) -> SummaryBefore | None:
+    """Read what correcting the summary after the plan's writes needs (:mod:`kg.summary_update`);
+    None when the plan writes nothing or the summary is to be counted in full."""
+    if not plan.pending:
+        return None
+    leaving = [case_graph(case) for case in plan.report.replaced]
+    return read_before(store, leaving, len(plan.pending))
 
-    The caller undoes an interrupted bulk load first (:func:`recover_interrupted_load`), as
-    :func:`build_graph` does before it looks for unchanged files.
 
-    :param store: where to write.
-    :param items: prepared files; any error aborts before writing.
-    :param replace: allow replacing a stored case whose file changed.
-    :param on_written: called with each case id once it is committed.
-    :raises InvalidCases: when any file has an error, or a changed case may not be replaced.
-    """
-    plan = plan_writes(store, items, replace=replace)
-    apply_plan(store, plan, on_written)
-    return plan.report
+def arrived_graphs(plan: WritePlan) -> list[NamedNode]:
+    """The graphs of the cases a plan adds or replaces."""
+    return [case_graph(case) for case in [*plan.report.added, *plan.report.replaced]]
 
 
 def repeated_ids(results: list[PreparedCase]) -> list[Issue]:
@@ -366,11 +358,15 @@ def build_graph(
     with tempfile.TemporaryDirectory(prefix="kg-build-") as spool:
         prepared = prepare_files(files, Path(spool))
         claims = claim_quads(claims_dir)
-        report = write_cases(store, prepared)
+        plan = plan_writes(store, prepared, replace=True)
+        before = summary_before(store, plan)
+        apply_plan(store, plan)
+    report = plan.report
     report.unchanged = sorted([*report.unchanged, *unchanged])
     report.ontology_updated = sync_ontology(store, ontology_dir)
     report.claims_updated = write_claims(store, claims)
-    ensure_summary(store)  # every write of a case or of the ontology above dropped it
+    # a new ontology may move tumour types in the hierarchy (and dropped the summary): count all
+    update_summary(store, None if report.ontology_updated else before, arrived_graphs(plan))
     return report
 
 

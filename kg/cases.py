@@ -21,10 +21,12 @@ from pyoxigraph import NamedNode, QuerySolutions
 from kg.build import (
     BuildReport,
     apply_plan,
+    arrived_graphs,
     case_files,
     plan_writes,
     recover_interrupted_load,
     repeated_ids,
+    summary_before,
 )
 from kg.curation.duplicates import (
     AGE_TOLERANCE_YEARS,
@@ -40,13 +42,8 @@ from kg.prepare import PreparedCase, prepare_files
 from kg.rdf.vocab import KG, ONCOTREE_BASE, case_graph, oncotree_iri
 from kg.store.base import QueryResult, Store
 from kg.store.sparql_text import with_graph_batches
-from kg.tumour_summary import (
-    ensure_summary,
-    extend_summary,
-    invalidate_summary,
-    refresh_summary,
-    stored_tallies,
-)
+from kg.summary_update import read_before, update_summary
+from kg.tumour_summary import invalidate_summary
 
 PROFILE_BATCH = 250  # tumour types named per query of the duplicate check
 
@@ -164,14 +161,10 @@ def add_cases(
     profiles = [CaseProfile.from_case(r.case) for r in incoming.values() if r.case]
     candidates = candidate_profiles(store, profiles)  # before writing: new against stored
     pairs = find_likely_duplicates(profiles, candidates)
-    # only adding cases can extend the summary; read it before the writes drop it
-    previous = stored_tallies(store) if plan.pending and not plan.report.replaced else None
+    before = summary_before(store, plan)  # read before the writes drop it
     sink.start("write", len(plan.pending))
     apply_plan(store, plan, on_written=lambda _: sink.advance("write"))
-    if previous is not None:
-        extend_summary(store, previous, [case_graph(case).value for case in plan.report.added])
-    else:
-        ensure_summary(store)  # dropped by the writes, or missing after an add that did not finish
+    update_summary(store, before, arrived_graphs(plan))
     return AddReport(plan.report, len(files), [duplicate_issue(p, incoming) for p in pairs])
 
 
@@ -277,9 +270,10 @@ def remove_case(store: Store, case_id: str) -> None:
     :raises CaseNotFound: when the store holds no such case.
     """
     require_case(store, case_id)
+    before = read_before(store, [case_graph(case_id)], 0)
     invalidate_summary(store)
     store.drop_graph(case_graph(case_id))
-    refresh_summary(store)
+    update_summary(store, before, [])
 
 
 def require_case(store: Store, case_id: str) -> None:

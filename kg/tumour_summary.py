@@ -5,10 +5,9 @@ case up the tumour hierarchy and aggregates over all of them: work in proportion
 store (tens of seconds at 100,000 cases, mostly Oxigraph decoding the terms it reads), for an
 answer of one row per tumour type. So whatever writes cases (the build, `kg add`, `kg remove`)
 recomputes the summary once afterwards, into its own graph, and the named query only looks rows
-up there. `kg add` of new cases only (none replaced) counts just those and adds them to the
-summary it read before writing (:func:`extend_summary`), so adding a case does not cost a count of
-the whole store. The summary is derived data, like the class hierarchy: the case graphs stay the
-only record of what the papers say, and the direct form of the query
+up there. A write of a few cases corrects the summary it read before writing instead of counting
+every case (:mod:`kg.summary_update`). The summary is derived data, like the class hierarchy: the
+case graphs stay the only record of what the papers say, and the direct form of the query
 (``tests/data/tumour-dm-associations-direct.rq``) gives the same rows
 (tests/test_tumour_summary.py).
 
@@ -85,36 +84,6 @@ def refresh_summary(store: Store, previous: Iterable[Quad] | None = None) -> int
     if quads != stored:
         store.replace_graph(SUMMARY_GRAPH, list(quads))
     return len(tallies)
-
-
-def extend_summary(store: Store, previous: dict[NamedNode, TumourTally], added: list[str]) -> int:
-    """Add the DM cases of newly added case graphs to a summary read before they were written.
-
-    Adding cases only adds to each type's count and lists, so the new cases alone are tallied
-    (their graphs and the ontology, :data:`~kg.store.sparql_text.GRAPH_BATCH` graphs a query)
-    and merged into the previous summary: at 11,500 cases a full recomputation took 4 s of the
-    8 s of adding one case, and it grows with the store (benchmarks/README.md). Replacing or
-    removing a case can take a source or an antibody away, which only a full count can tell:
-    those recompute.
-
-    :param previous: the summary before the cases were added (:func:`stored_tallies`); it is
-        left as it was.
-    :param added: the IRIs of the added case graphs, none of which the previous summary counted.
-    :returns: the number of tumour types with at least one DM case.
-    """
-    tallies = {tumour: _copy(counted) for tumour, counted in previous.items()}
-    for tumour, counted in tally(store, [NamedNode(case) for case in added]).items():
-        merged = tallies.setdefault(tumour, TumourTally())
-        merged.cases |= counted.cases
-        merged.sources |= counted.sources
-        merged.antibodies |= counted.antibodies
-    store.replace_graph(SUMMARY_GRAPH, summary_quads(tallies, datetime.now(UTC)))
-    return len(tallies)
-
-
-def _copy(counted: TumourTally) -> TumourTally:
-    sets = (set(counted.cases), set(counted.sources), set(counted.antibodies))
-    return TumourTally(*sets, earlier=counted.earlier)
 
 
 def stored_tallies(store: Store) -> dict[NamedNode, TumourTally] | None:
@@ -221,13 +190,13 @@ def tally(store: Store, graphs: list[NamedNode] | None = None) -> dict[NamedNode
 
     :param graphs: only the cases of these graphs (default: every case).
     """
-    types_above = _types_above(store)
+    above = types_above(store)
     case_types: dict[str, set[NamedNode]] = defaultdict(set)
     tallies: dict[NamedNode, TumourTally] = defaultdict(TumourTally)
     for row in _rows_of(store, "tumour-dm-cases", graphs):
         case = row["case"].value
-        source = _source(row["pmid"], row["doi"])
-        for tumour_type in types_above.get(row["leafType"], ()):
+        source = source_of(row["pmid"], row["doi"])
+        for tumour_type in above.get(row["leafType"], ()):
             case_types[case].add(tumour_type)
             tallies[tumour_type].cases.add(case)
             if source:
@@ -275,7 +244,7 @@ def summary_quads(tallies: dict[NamedNode, TumourTally], when: datetime) -> list
     return quads
 
 
-def _types_above(store: Store) -> dict[NamedNode, set[NamedNode]]:
+def types_above(store: Store) -> dict[NamedNode, set[NamedNode]]:
     """Map each class to the neoplasm types it is (itself included, when it is one)."""
     above: dict[NamedNode, set[NamedNode]] = defaultdict(set)
     for row in store.query(internal_query("tumour-hierarchy")):  # type: ignore[union-attr]
@@ -283,7 +252,7 @@ def _types_above(store: Store) -> dict[NamedNode, set[NamedNode]]:
     return above
 
 
-def _source(pmid: Literal | None, doi: Literal | None) -> str | None:
+def source_of(pmid: Literal | None, doi: Literal | None) -> str | None:
     """Name a publication as the direct query does: its PMID when it has one, else its DOI."""
     if pmid is not None:
         return f"PMID:{pmid.value}"

@@ -120,7 +120,8 @@ def test_every_phase_finishes_and_every_case_gets_its_graph(smoke: dict[str, Any
     adding = smoke["add_case"]
     assert adding["status"] == "ok", adding
     assert adding["result"]["added"] == 1
-    assert set(adding["result"]["stages"]) >= {"validate_paths", "candidate_profiles"}
+    stages = {"validate_paths", "candidate_profiles", "summary_before", "update_summary"}
+    assert set(adding["result"]["stages"]) >= stages
     report = render([{**smoke, "machine": _machine(), "work": None}])
     assert "Where we stand" in report
     assert "## Adding one case to the store, and removing it" in report

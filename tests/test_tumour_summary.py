@@ -122,7 +122,8 @@ def test_a_write_stopped_before_the_summary_leaves_none_and_the_next_add_recompu
     def stop(store: EmbeddedStore, graphs: object = None) -> None:
         raise StoreError("stopped")
 
-    monkeypatch.setattr("kg.tumour_summary.tally", stop)
+    monkeypatch.setattr("kg.tumour_summary.tally", stop)  # a full count
+    monkeypatch.setattr("kg.summary_update.tally", stop)  # the added case alone
     with pytest.raises(StoreError, match="stopped"):
         add_cases(small_store, [CASES_DIR / f"{FOUNDING_CASE}.yaml"])
     monkeypatch.undo()
@@ -234,7 +235,8 @@ def test_adding_cases_extends_the_summary_to_what_a_full_count_gives(
         tallied.append(graphs)
         return full_count(store, graphs)
 
-    monkeypatch.setattr("kg.tumour_summary.tally", spy)
+    monkeypatch.setattr("kg.tumour_summary.tally", spy)  # a full count
+    monkeypatch.setattr("kg.summary_update.tally", spy)  # some cases
     add_cases(store, sorted(later.glob("*.yaml")))
     assert len(tallied) == 1 and tallied[0] is not None and len(tallied[0]) == 15  # the new ones
     extended = _summary_rows(store)

@@ -1,0 +1,196 @@
+"""Bring the tumour-type summary up to date after a write of some cases, without counting them all.
+
+A full count (:func:`kg.tumour_summary.tally`) reads every DM case in the store: about a minute
+at 100,000 cases, so removing or correcting one case cost that much. A write of a few cases only
+changes the summary at the tumour types above them, so the writers read the stored summary before
+they write (:func:`read_before`) and correct it afterwards (:func:`update_summary`):
+
+- cases that arrive (added ones, and the new version of a replaced one) only add: they are
+  tallied alone and merged in;
+- cases that leave (removed ones, and the old version of a replaced one) are tallied before the
+  write. After it, each type's count drops by theirs, and each source or antibody they brought
+  to a type stays only when a DM case still in the store brings it to that type. The store is
+  asked about just those: the cases of that publication, and one case of that type with that
+  antibody (the first one found is enough).
+
+The result is the summary a full count gives (tests/test_summary_update.py checks it against
+one). Whatever cannot be trusted is counted in full instead: no stored summary, lists that cannot
+be split back into items, counts that do not add up (a store whose case graphs were edited with
+SPARQL), or a write of so many cases that tallying them would cost more than counting all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.rdf.vocab import KG, ONTOLOGY_GRAPH, RDFS, SUMMARY_GRAPH
+from kg.store.base import Store
+from kg.tumour_summary import (
+    TumourTally,
+    ensure_summary,
+    refresh_summary,
+    source_of,
+    stored_tallies,
+    summary_quads,
+    tally,
+    types_above,
+)
+
+# A write of more cases than this is counted in full: tallying cases graph by graph costs more
+# per case than the full count's pass over every case (benchmarks/README.md).
+MOST_CASES = 1000
+SOURCE_BATCH = 250  # sources bound per query
+
+
+@dataclass
+class SummaryBefore:
+    """The stored summary before a write of cases, and what the cases leaving brought to it."""
+
+    tallies: dict[NamedNode, TumourTally]
+    leaving: dict[NamedNode, TumourTally]
+    cases: int  # how many cases leave
+
+
+def read_before(store: Store, leaving: Sequence[NamedNode], arriving: int) -> SummaryBefore | None:
+    """Read what :func:`update_summary` needs, before the write drops the summary.
+
+    :param leaving: the graphs of the cases the write removes or replaces (still in the store).
+    :param arriving: how many cases the write adds or replaces.
+    :returns: None when the summary is to be counted in full afterwards (see the module
+        docstring).
+    """
+    if len(leaving) + arriving > MOST_CASES:
+        return None
+    tallies = stored_tallies(store)
+    if tallies is None:
+        return None
+    return SummaryBefore(tallies, tally(store, list(leaving)) if leaving else {}, len(leaving))
+
+
+def update_summary(
+    store: Store, before: SummaryBefore | None, arrived: Sequence[NamedNode]
+) -> None:
+    """Bring the summary up to date after the write, from what was read before it.
+
+    :param before: from :func:`read_before`; None counts every case (when the summary is missing).
+    :param arrived: the graphs of the cases the write added or replaced.
+    """
+    if before is None:
+        ensure_summary(store)  # the write dropped it, unless it wrote nothing
+        return
+    tallies = _without_leaving(store, before)
+    if tallies is None:
+        refresh_summary(store)
+        return
+    if arrived:
+        for tumour, counted in tally(store, list(arrived)).items():
+            merged = tallies.setdefault(tumour, TumourTally())
+            merged.cases |= counted.cases
+            merged.sources |= counted.sources
+            merged.antibodies |= counted.antibodies
+    kept = {tumour: counted for tumour, counted in tallies.items() if counted.count > 0}
+    store.replace_graph(SUMMARY_GRAPH, summary_quads(kept, datetime.now(UTC)))
+
+
+def _without_leaving(store: Store, before: SummaryBefore) -> dict[NamedNode, TumourTally] | None:
+    """The summary without the leaving cases, or None when it did not count them as they were."""
+    tallies = {tumour: _copy(counted) for tumour, counted in before.tallies.items()}
+    doubtful_sources: dict[NamedNode, set[str]] = {}
+    doubtful_antibodies: dict[NamedNode, set[str]] = {}
+    for tumour, gone in before.leaving.items():
+        counted = tallies.get(tumour)
+        if counted is None or not _holds(counted, gone):
+            return None
+        counted.earlier -= len(gone.cases)
+        if counted.count == 0:
+            counted.sources, counted.antibodies = set(), set()
+            continue
+        doubtful_sources[tumour] = set(gone.sources)
+        doubtful_antibodies[tumour] = set(gone.antibodies)
+    above = types_above(store) if doubtful_sources else {}
+    held = _sources_held(store, set().union(*doubtful_sources.values()), above)
+    for tumour, sources in doubtful_sources.items():
+        tallies[tumour].sources -= {s for s in sources if (tumour, s) not in held}
+    for tumour, labels in doubtful_antibodies.items():
+        gone_labels = {a for a in labels if not _antibody_held(store, tumour, a, above)}
+        tallies[tumour].antibodies -= gone_labels
+    return tallies
+
+
+def _holds(counted: TumourTally, gone: TumourTally) -> bool:
+    """Tell whether a stored tally counted a leaving one: its cases, sources and antibodies."""
+    return (
+        counted.count >= len(gone.cases)
+        and gone.sources <= counted.sources
+        and gone.antibodies <= counted.antibodies
+    )
+
+
+def _copy(counted: TumourTally) -> TumourTally:
+    sets = (set(counted.cases), set(counted.sources), set(counted.antibodies))
+    return TumourTally(*sets, earlier=counted.earlier)
+
+
+def _sources_held(
+    store: Store, sources: set[str], above: dict[NamedNode, set[NamedNode]]
+) -> set[tuple[NamedNode, str]]:
+    """Which tumour types each source still brings DM cases to, among the cases in the store.
+
+    A source names a publication by its PMID, or its DOI when it has none
+    (:func:`~kg.tumour_summary.source_of`), so the cases of a publication are found from the
+    value of either and the source is named again from what each case states.
+    """
+    keys = sorted(
+        (KG.pmid if source.startswith("PMID:") else KG.doi, source.split(":", 1)[1])
+        for source in sources
+    )
+    held: set[tuple[NamedNode, str]] = set()
+    for start in range(0, len(keys), SOURCE_BATCH):
+        for row in store.query(_cases_of_sources(keys[start : start + SOURCE_BATCH])):
+            source = source_of(row["pmid"], row["doi"])  # type: ignore[index]
+            if source in sources:
+                held |= {(tumour, source) for tumour in above.get(row["leafType"], ())}  # type: ignore[index, call-overload]
+    return held
+
+
+def _cases_of_sources(keys: Iterable[tuple[NamedNode, str]]) -> str:
+    """A query for the leaf tumour types of the DM cases of some publications, by PMID or DOI."""
+    values = " ".join(f"({key} {Literal(value)})" for key, value in keys)
+    return f"""SELECT DISTINCT ?leafType ?pmid ?doi WHERE {{
+  VALUES (?key ?value) {{ {values} }}
+  GRAPH ?case {{
+    ?publication ?key ?value .
+    ?case {KG.reportedIn} ?publication ; a {KG.Case} ;
+          {KG.hasReportedDiagnosis} ?diagnosis ; {KG.hasNeoplasm} ?neoplasm .
+    ?diagnosis {KG.condition} {KG.Dermatomyositis} .
+    ?neoplasm a ?leafType .
+  }}
+  OPTIONAL {{ GRAPH ?case {{ ?publication {KG.pmid} ?pmid }} }}
+  OPTIONAL {{ GRAPH ?case {{ ?publication {KG.doi} ?doi }} }}
+}}"""
+
+
+def _antibody_held(
+    store: Store, tumour: NamedNode, label: str, above: dict[NamedNode, set[NamedNode]]
+) -> bool:
+    """Tell whether a DM case in the store at or under a tumour type is positive for an antibody
+    of this label: the first such case answers."""
+    leaves = [leaf for leaf, types in above.items() if tumour in types]
+    query = f"""SELECT ?case WHERE {{
+  VALUES ?leafType {{ {" ".join(str(leaf) for leaf in leaves)} }}
+  VALUES ?outcome {{ "positive" "weakly positive" }}
+  GRAPH {ONTOLOGY_GRAPH} {{ ?antibodyClass {RDFS.label} ?label . }}
+  FILTER(STR(?label) = {Literal(label)})
+  GRAPH ?case {{
+    ?neoplasm a ?leafType .
+    ?case {KG.hasNeoplasm} ?neoplasm ; {KG.hasReportedDiagnosis} ?diagnosis ;
+          {KG.hasAntibodyResult} ?result .
+    ?diagnosis {KG.condition} {KG.Dermatomyositis} .
+    ?result {KG.testedFor} ?antibodyClass ; {KG.antibodyResult} ?outcome .
+  }}
+}} LIMIT 1"""
+    return any(True for _ in store.query(query))  # type: ignore[union-attr]
