@@ -281,5 +281,7 @@ def require_case(store: Store, case_id: str) -> None:
 
     :raises CaseNotFound: when it does not; the message says how to see what it holds.
     """
-    if case_graph(case_id) not in store.graphs():
+    # one quad of the graph, not the list of every graph (1.7 s at 100,000 cases)
+    probe = f"SELECT ?s WHERE {{ GRAPH {case_graph(case_id)} {{ ?s ?p ?o }} }} LIMIT 1"
+    if not any(True for _ in _solutions(store.query(probe))):
         raise CaseNotFound(f"no case `{case_id}` in the store; `kg list` shows the stored cases")

@@ -181,7 +181,11 @@ def summary_is_present(store: Store) -> bool:
     return any(True for _ in store.query(marker))  # type: ignore[union-attr]
 
 
-def tally(store: Store, graphs: list[NamedNode] | None = None) -> dict[NamedNode, TumourTally]:
+def tally(
+    store: Store,
+    graphs: list[NamedNode] | None = None,
+    above: dict[NamedNode, set[NamedNode]] | None = None,
+) -> dict[NamedNode, TumourTally]:
     """Roll every DM case, its sources and its positive antibodies up to each tumour type above it.
 
     Three reads (the DM cases with their types and publications, the hierarchy of neoplasm types,
@@ -189,8 +193,9 @@ def tally(store: Store, graphs: list[NamedNode] | None = None) -> dict[NamedNode
     entry per case and ancestor type, a few hundred thousand at 100,000 cases.
 
     :param graphs: only the cases of these graphs (default: every case).
+    :param above: the hierarchy as :func:`types_above` reads it, when the caller has it.
     """
-    above = types_above(store)
+    above = types_above(store) if above is None else above
     case_types: dict[str, set[NamedNode]] = defaultdict(set)
     tallies: dict[NamedNode, TumourTally] = defaultdict(TumourTally)
     for row in _rows_of(store, "tumour-dm-cases", graphs):

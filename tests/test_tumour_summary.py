@@ -119,7 +119,7 @@ def test_a_write_stopped_before_the_summary_leaves_none_and_the_next_add_recompu
     before = by_code(small_store)
     remove_case(small_store, FOUNDING_CASE)
 
-    def stop(store: EmbeddedStore, graphs: object = None) -> None:
+    def stop(store: EmbeddedStore, graphs: object = None, above: object = None) -> None:
         raise StoreError("stopped")
 
     monkeypatch.setattr("kg.tumour_summary.tally", stop)  # a full count
@@ -182,7 +182,7 @@ def test_loading_a_dump_with_its_summary_beside_other_cases_never_leaves_its_sum
     target.close()
     load = ["load", str(dump), "--store", str(other)]
 
-    def stop(store: EmbeddedStore, graphs: object = None) -> None:
+    def stop(store: EmbeddedStore, graphs: object = None, above: object = None) -> None:
         raise StoreError("stopped")
 
     monkeypatch.setattr("kg.tumour_summary.tally", stop)
@@ -231,9 +231,11 @@ def test_adding_cases_extends_the_summary_to_what_a_full_count_gives(
     tallied: list[object] = []
     full_count = tumour_summary.tally
 
-    def spy(store: EmbeddedStore, graphs: list[NamedNode] | None = None) -> object:
+    def spy(
+        store: EmbeddedStore, graphs: list[NamedNode] | None = None, above: object = None
+    ) -> object:
         tallied.append(graphs)
-        return full_count(store, graphs)
+        return full_count(store, graphs, above)  # type: ignore[arg-type]
 
     monkeypatch.setattr("kg.tumour_summary.tally", spy)  # a full count
     monkeypatch.setattr("kg.summary_update.tally", spy)  # some cases
