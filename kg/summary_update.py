@@ -41,9 +41,11 @@ from kg.tumour_summary import (
     types_above,
 )
 
-# A write of more cases than this is counted in full: tallying cases graph by graph costs more
-# per case than the full count's pass over every case (benchmarks/README.md).
-MOST_CASES = 1000
+# A write of more cases than these is counted in full (benchmarks/README.md). At 100,000 cases
+# a full count took 64 to 78 s; tallying cases graph by graph about 1 ms a case; correcting for
+# leaving cases about 1 to 2 s for one, 40 s for 50 (the lookups of their sources and antibodies).
+MOST_CASES = 1000  # leaving and arriving
+MOST_LEAVING = 20
 SOURCE_BATCH = 250  # sources bound per query
 CASE_BATCH = 250  # cases bound per query
 # An antibody positive in at most this many cases is looked up from them (see _antibodies_held).
@@ -67,7 +69,7 @@ def read_before(store: Store, leaving: Sequence[NamedNode], arriving: int) -> Su
     :returns: None when the summary is to be counted in full afterwards (see the module
         docstring).
     """
-    if len(leaving) + arriving > MOST_CASES:
+    if len(leaving) > MOST_LEAVING or len(leaving) + arriving > MOST_CASES:
         return None
     tallies = stored_tallies(store)
     if tallies is None:

@@ -204,3 +204,12 @@ def test_a_write_of_many_cases_counts_every_case(
     assert None not in tallied
     add_cases(store, [cases / f"{case_id}.yaml" for case_id in ids])  # two: counted in full
     assert tallied[-1] is None
+    monkeypatch.setattr(summary_update, "MOST_CASES", 1000)
+    monkeypatch.setattr(summary_update, "MOST_LEAVING", 1)
+    for case_id in ids:
+        path = cases / f"{case_id}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "# corrected\n", encoding="utf-8")
+    tallied.clear()
+    add_cases(store, [cases / f"{case_id}.yaml" for case_id in ids], replace=True)
+    assert tallied == [None]  # two cases leave (their old versions): counted in full
+    assert summary_rows(store) == full_count(store)
