@@ -10,13 +10,14 @@ they write (:func:`read_before`) and correct it afterwards (:func:`update_summar
 - cases that leave (removed ones, and the old version of a replaced one) are tallied before the
   write. After it, each type's count drops by theirs, and each source or antibody they brought
   to a type stays only when a DM case still in the store brings it to that type. The store is
-  asked about just those: the cases of that publication, and one case of that type with that
-  antibody (the first one found is enough).
+  asked about just those: the cases of that publication, and for an antibody either its few
+  positive cases or the type's cases until one has it (:func:`_antibodies_held`).
 
 The result is the summary a full count gives (tests/test_summary_update.py checks it against
-one). Whatever cannot be trusted is counted in full instead: no stored summary, lists that cannot
-be split back into items, counts that do not add up (a store whose case graphs were edited with
-SPARQL), or a write of so many cases that tallying them would cost more than counting all.
+one). Whatever cannot be trusted or would cost more is counted in full instead: no stored
+summary, lists that cannot be split back into items, counts that do not add up (a store whose
+case graphs were edited with SPARQL), or a write where many cases leave (the lookups for each
+cost more than a full count past about 50 at 100,000 cases: :data:`MOST_LEAVING`).
 """
 
 from __future__ import annotations
