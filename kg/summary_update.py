@@ -165,18 +165,21 @@ def _sources_held(
     return held
 
 
+# A case that reports DM, with its publication and each tumour type it states, as the full count
+# reads it (kg/sparql/tumour-dm-cases.rq); inside ``GRAPH ?case``.
+_DM_CASE = (
+    f"?case a {KG.Case} ; {KG.reportedIn} ?publication ; {KG.hasReportedDiagnosis} ?diagnosis ; "
+    f"{KG.hasNeoplasm} ?neoplasm . ?diagnosis {KG.condition} {KG.Dermatomyositis} . "
+    "?neoplasm a ?leafType ."
+)
+
+
 def _cases_of_sources(keys: Iterable[tuple[NamedNode, str]]) -> str:
     """A query for the leaf tumour types of the DM cases of some publications, by PMID or DOI."""
     values = " ".join(f"({key} {Literal(value)})" for key, value in keys)
     return f"""SELECT DISTINCT ?leafType ?pmid ?doi WHERE {{
   VALUES (?key ?value) {{ {values} }}
-  GRAPH ?case {{
-    ?publication ?key ?value .
-    ?case {KG.reportedIn} ?publication ; a {KG.Case} ;
-          {KG.hasReportedDiagnosis} ?diagnosis ; {KG.hasNeoplasm} ?neoplasm .
-    ?diagnosis {KG.condition} {KG.Dermatomyositis} .
-    ?neoplasm a ?leafType .
-  }}
+  GRAPH ?case {{ ?publication ?key ?value . {_DM_CASE} }}
   OPTIONAL {{ GRAPH ?case {{ ?publication {KG.pmid} ?pmid }} }}
   OPTIONAL {{ GRAPH ?case {{ ?publication {KG.doi} ?doi }} }}
 }}"""
@@ -242,12 +245,7 @@ def _dm_leaf_types(store: Store, cases: list[NamedNode]) -> set[NamedNode]:
         values = " ".join(str(case) for case in cases[start : start + CASE_BATCH])
         query = f"""SELECT DISTINCT ?leafType WHERE {{
   VALUES ?case {{ {values} }}
-  GRAPH ?case {{
-    ?case a {KG.Case} ; {KG.reportedIn} ?publication ;
-          {KG.hasReportedDiagnosis} ?diagnosis ; {KG.hasNeoplasm} ?neoplasm .
-    ?diagnosis {KG.condition} {KG.Dermatomyositis} .
-    ?neoplasm a ?leafType .
-  }}
+  GRAPH ?case {{ {_DM_CASE} }}
 }}"""
         leaves |= {row["leafType"] for row in store.query(query)}  # type: ignore[index, union-attr]
     return leaves

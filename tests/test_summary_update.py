@@ -12,22 +12,15 @@ import pytest
 from pyoxigraph import NamedNode
 
 from benchmarks.generate import generate_case, load_vocabulary, to_yaml
-from kg import summary_update, tumour_summary
+from kg import summary_update
 from kg.build import build_graph
 from kg.cases import add_cases, remove_case
-from kg.rdf.vocab import KG, SUMMARY_GRAPH
+from kg.rdf.vocab import KG
 from kg.store import EmbeddedStore
 from kg.tumour_summary import refresh_summary
+from tests.test_tumour_summary import record_tallies, summary_rows
 
 Rows = set[tuple[str, str, str]]
-
-
-def summary_rows(store: EmbeddedStore) -> Rows:
-    return {
-        (q.subject.value, q.predicate.value, q.object.value)
-        for q in store.quads(SUMMARY_GRAPH)
-        if q.predicate != KG.summarisedAt
-    }
 
 
 def full_count(store: EmbeddedStore) -> Rows:
@@ -63,18 +56,7 @@ def store(tmp_path: Path, cases: Path) -> EmbeddedStore:
 @pytest.fixture
 def no_full_count(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Record every tally the writes make; a count of every case fails the test."""
-    tallied: list[object] = []
-    count = tumour_summary.tally
-
-    def partial_only(
-        store: EmbeddedStore, graphs: list[NamedNode] | None = None, above: object = None
-    ) -> object:
-        assert graphs is not None, "the write counted every case"
-        tallied.append(graphs)
-        return count(store, graphs, above)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("kg.summary_update.tally", partial_only)
-    return tallied
+    return record_tallies(monkeypatch, ("kg.summary_update.tally",), partial_only=True)
 
 
 @pytest.mark.parametrize("rare_cases", [1000, 0], ids=["from-antibody", "from-tumour-type"])
@@ -187,17 +169,7 @@ def test_a_write_of_many_cases_counts_every_case(
     store: EmbeddedStore, cases: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(summary_update, "MOST_CASES", 1)
-    tallied: list[object] = []
-    count = tumour_summary.tally
-
-    def spy(
-        store: EmbeddedStore, graphs: list[NamedNode] | None = None, above: object = None
-    ) -> object:
-        tallied.append(graphs)
-        return count(store, graphs, above)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("kg.tumour_summary.tally", spy)
-    monkeypatch.setattr("kg.summary_update.tally", spy)
+    tallied = record_tallies(monkeypatch)
     ids = sorted(path.stem for path in cases.glob("*.yaml"))[:2]
     for case_id in ids:
         remove_case(store, case_id)  # one case: corrected

@@ -204,12 +204,38 @@ def test_a_store_without_dm_cases_has_an_empty_summary(memory_store: EmbeddedSto
     assert by_code(memory_store) == {}
 
 
-def _summary_rows(store: EmbeddedStore) -> set[tuple[str, str, str]]:
+def summary_rows(store: EmbeddedStore) -> set[tuple[str, str, str]]:
+    """The summary's statements as text, without its time stamp."""
     return {
         (q.subject.value, q.predicate.value, q.object.value)
         for q in store.quads(SUMMARY_GRAPH)
         if q.predicate != KG.summarisedAt
     }
+
+
+BOTH_TALLIES = ("kg.tumour_summary.tally", "kg.summary_update.tally")  # full counts, some cases
+
+
+def record_tallies(
+    monkeypatch: pytest.MonkeyPatch,
+    targets: tuple[str, ...] = BOTH_TALLIES,
+    partial_only: bool = False,
+) -> list[object]:
+    """Record the graphs every tally at these names is asked for (None: every case); with
+    ``partial_only``, a tally of every case fails the test."""
+    tallied: list[object] = []
+    count = tumour_summary.tally
+
+    def recorded(
+        store: EmbeddedStore, graphs: list[NamedNode] | None = None, above: object = None
+    ) -> object:
+        assert graphs is not None or not partial_only, "the write counted every case"
+        tallied.append(graphs)
+        return count(store, graphs, above)  # type: ignore[arg-type]
+
+    for target in targets:
+        monkeypatch.setattr(target, recorded)
+    return tallied
 
 
 def test_adding_cases_extends_the_summary_to_what_a_full_count_gives(
@@ -227,24 +253,14 @@ def test_adding_cases_extends_the_summary_to_what_a_full_count_gives(
         (folder / f"{summary.case_id}.yaml").write_text(to_yaml(data), encoding="utf-8")
     store = EmbeddedStore(tmp_path / "store")
     build_graph(store, first)
-    before = _summary_rows(store)
-    tallied: list[object] = []
-    full_count = tumour_summary.tally
-
-    def spy(
-        store: EmbeddedStore, graphs: list[NamedNode] | None = None, above: object = None
-    ) -> object:
-        tallied.append(graphs)
-        return full_count(store, graphs, above)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("kg.tumour_summary.tally", spy)  # a full count
-    monkeypatch.setattr("kg.summary_update.tally", spy)  # some cases
+    before = summary_rows(store)
+    tallied = record_tallies(monkeypatch)
     add_cases(store, sorted(later.glob("*.yaml")))
     assert len(tallied) == 1 and tallied[0] is not None and len(tallied[0]) == 15  # the new ones
-    extended = _summary_rows(store)
+    extended = summary_rows(store)
     monkeypatch.undo()
     refresh_summary(store)  # a full count over every case
-    assert extended == _summary_rows(store)
+    assert extended == summary_rows(store)
     assert extended != before  # the new cases changed counts and lists
 
 
