@@ -16,6 +16,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 import kg.reasoning.writes
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF
+from kg.reasoning.basis import inputs_quads
 from kg.reasoning.writes import InferredWriter, with_digest
 from kg.store import EmbeddedStore
 from kg.store.base import QueryResult
@@ -101,6 +102,11 @@ def write_run(
 def graph(store: EmbeddedStore) -> set[Quad]:
     """The inferred graph, without the run record's quad count (tested on its own below)."""
     return {q for q in store.quads(INFERRED_GRAPH) if q.predicate != KG.inferredQuadCount}
+
+
+def graph_with_record(store: EmbeddedStore) -> set[Quad]:
+    """The whole inferred graph, the run record's count included."""
+    return set(store.quads(INFERRED_GRAPH))
 
 
 def recorded_count(store: EmbeddedStore) -> int:
@@ -283,17 +289,27 @@ def test_a_run_after_a_bulk_run_that_stopped_midway_repairs_every_case() -> None
     assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
 
 
+def reads_back(sparql: str) -> bool:
+    """Whether a writer's query reads cases' quads back (it binds ``?case``, not ``?p``: a
+    query binding both looks up only their digests and inputs)."""
+    return "VALUES ?case" in sparql and "VALUES ?p" not in sparql
+
+
 class LookupCounting(Recording):
-    """Records which cases' old quads a writer looked up (its SPARQL lookups bind ``?case``)."""
+    """Records which cases' old quads a writer read back, and whose digests it looked up."""
 
     def __init__(self, store: EmbeddedStore, cases: list[str]) -> None:
         super().__init__(store)
         self.cases = cases
         self.looked_up: set[str] = set()
+        self.digests_looked_up: set[str] = set()
 
     def query(self, sparql: str) -> QueryResult:
-        if "VALUES ?case" in sparql:
-            self.looked_up |= {c for c in self.cases if f"<{c}>" in sparql}
+        named = {c for c in self.cases if f"<{c}>" in sparql}
+        if reads_back(sparql):
+            self.looked_up |= named
+        elif "VALUES ?case" in sparql:
+            self.digests_looked_up |= named
         return super().query(sparql)
 
 
@@ -307,6 +323,7 @@ def test_a_rerun_reads_back_and_rewrites_only_the_cases_whose_results_changed() 
     changed = {c: results(c, "changed" if c == cases[3] else "same") for c in cases}
     write_run(store, [dict(reversed(changed.items()))], cases)  # order does not matter
     assert store.looked_up == {cases[3]}
+    assert store.digests_looked_up == set(cases)
     case_writes = [u for u in store.updates if "DATA" in u and any(c in u for c in cases)]
     assert len(case_writes) == 1 and not store.added
     assert [c for c in cases if c in case_writes[0]] == [cases[3]]
@@ -379,40 +396,96 @@ def test_a_run_keeping_cases_counts_from_the_record_and_lists_no_subjects() -> N
     assert recorded_count(store.store) == len(expected)
 
 
-def test_a_run_keeping_cases_still_finds_quads_written_by_hand() -> None:
+def test_quads_written_by_hand_go_at_the_next_run_that_writes_every_case() -> None:
+    """A run keeping cases trusts the record's count and does not count the graph; a run that
+    writes every case counts it, finds the stray and deletes it."""
     cases = [case_iri(n) for n in range(3)]
     store = Counting(EmbeddedStore())
     write_run(store, [{c: results(c, "old") for c in cases}], cases)
     stray = Quad(NamedNode(f"{BASE}unrelated"), RDF.type, KG.Case, INFERRED_GRAPH)
     store.store.add_quads([stray])
+    store.queries.clear()
     finish_keeping(store, {cases[0]: results(cases[0], "new")}, cases)
+    assert not any("COUNT(*)" in q for q in store.queries)
+    assert stray in graph(store.store)
+    assert recorded_count(store.store) == 5 * len(cases)
+    write_run(store, [{c: results(c, "new" if c == cases[0] else "old") for c in cases}], cases)
     assert stray not in graph(store.store)
     assert recorded_count(store.store) == 5 * len(cases)
+
+
+def test_a_run_stopped_after_a_change_leaves_no_count_and_the_next_one_counts() -> None:
+    """The record's count is withdrawn before a run's first change: a run stopped after it
+    leaves a graph the record no longer counts, and the next run keeping cases counts it."""
+    cases = [case_iri(n) for n in range(3)]
+    store = Counting(EmbeddedStore())
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    extra = Quad(NamedNode(cases[0]), KG.couldChange, Literal("x"), INFERRED_GRAPH)
+    bigger = [*results(cases[0], "new"), extra]
+    stopped = InferredWriter(store)  # type: ignore[arg-type]
+    stopped.write_chunk({cases[0]: bigger})  # then stops: no finish, so no new record
+    assert not any(q.predicate == KG.inferredQuadCount for q in graph_with_record(store.store))
+    assert any(q.object == KG.ReasonerRun for q in graph_with_record(store.store))
+    store.queries.clear()
+    finish_keeping(store, {cases[1]: results(cases[1], "new")}, cases)
+    assert any("COUNT(*)" in q for q in store.queries)
+    assert recorded_count(store.store) == 5 * len(cases) + 1  # the stopped run's extra quad
 
 
 G = INFERRED_GRAPH
 
 
-def with_inputs(case: str, label: str, inputs: str) -> list[Quad]:
-    """:func:`results`, with what they were made from."""
-    return [*results(case, label), Quad(NamedNode(case), KG.inputsDigest, Literal(inputs), G)]
+def with_inputs(case: str, label: str, basis: str) -> list[Quad]:
+    """:func:`results`, with what they were made from (the same file checksum every time)."""
+    return [*results(case, label), *inputs_quads(case, basis, "checksum of the file")]
 
 
-def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_digests() -> None:
-    """The inputs digest is not part of the results digest: a run whose results are those held
-    but made under a new basis replaces one quad a case and reads no case's quads back."""
+def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_records() -> None:
+    """What results were made from is not part of their digest: a run whose results are those
+    held but made under a new basis replaces one quad a case and reads no case's quads back."""
     cases = [case_iri(n) for n in range(3)]
     store = Counting(EmbeddedStore())
     write_run(store, [{c: with_inputs(c, "same", "basis A") for c in cases}], cases)
     store.queries.clear()
     store.updates.clear()
     write_run(store, [{c: with_inputs(c, "same", "basis B") for c in cases}], cases)
-    assert not any("VALUES ?case" in q for q in store.queries)  # no case's quads looked up
+    assert not any(reads_back(q) for q in store.queries)  # no case's quads read back
     changes = " ".join(store.updates)
     assert changes.count('"basis A"') == 3 and changes.count('"basis B"') == 3
+    assert "checksum of the file" not in changes  # the same: neither deleted nor inserted
     expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis B"))}
     assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
     assert recorded_count(store.store) == len(expected)
+
+
+def test_an_inputs_digest_of_an_earlier_version_goes_when_the_results_are_the_same() -> None:
+    """Earlier versions recorded one ``kg:inputsDigest`` a case, outside the results digest: a
+    run with the same results replaces it with the two records, and the count stays exact."""
+    cases = [case_iri(n) for n in range(2)]
+    store = Counting(EmbeddedStore())
+    digest = Literal("a digest of the file checksum and the basis")
+    legacy = {
+        c: [*results(c, "same"), Quad(NamedNode(c), KG.inputsDigest, digest, G)] for c in cases
+    }
+    write_run(store, [legacy], cases)
+    write_run(store, [{c: with_inputs(c, "same", "basis A") for c in cases}], cases)
+    assert not any(q.predicate == KG.inputsDigest for q in graph(store.store))
+    expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis A"))}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
+    assert recorded_count(store.store) == len(expected)
+
+
+def test_a_run_writing_one_case_looks_up_that_case_alone() -> None:
+    """Digests are looked up for the cases a run writes, not read for every case it keeps."""
+    cases = [case_iri(n) for n in range(6)]
+    store = LookupCounting(EmbeddedStore(), cases)
+    write_run(store, [{c: results(c, "same") for c in cases}], cases)
+    store.looked_up.clear()
+    store.digests_looked_up.clear()
+    finish_keeping(store, {cases[2]: results(cases[2], "changed")}, cases)
+    assert (store.digests_looked_up, store.looked_up) == ({cases[2]}, {cases[2]})
+    expected = {q for c in cases for q in stored(c, "changed" if c == cases[2] else "same")}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
 
 
 def test_a_later_run_compacts_when_it_rewrote_a_large_share_of_the_graph() -> None:

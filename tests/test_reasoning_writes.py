@@ -130,6 +130,35 @@ def test_a_removed_case_loses_its_results(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_case_without_its_file_checksum_is_reasoned_about_at_every_run(
+    once: tuple[EmbeddedStore, set[str]], tmp_path: Path
+) -> None:
+    """A case graph written other than from its file carries no checksum: nothing says what its
+    results were made from, so no run keeps them, while the other cases keep theirs."""
+    store = reasoned(tmp_path / "store")
+    graph = case_graph(FOUNDING_CASE)
+    store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} {KG.sourceChecksum} ?sum }} }}")
+    for _ in range(2):
+        report = reason(store, "hermit", keep_results=True)
+        assert (report.kept, set(report.results)) == (7, {graph.value})
+    made_from = {KG.inputsChecksum, KG.inputsBasis}
+    records = [q for q in store.quads(INFERRED_GRAPH) if q.predicate in made_from]
+    assert len(records) == 2 * 7 and graph not in {q.subject for q in records}
+    count = str(KG.inferredQuadCount)
+    left = {s for s in once[1] if not _made_from(s, graph.value)}
+    assert {s for s in inferred(store) if count not in s} == {s for s in left if count not in s}
+    (recorded,) = [q for q in store.quads(INFERRED_GRAPH) if q.predicate == KG.inferredQuadCount]
+    (before,) = [s for s in once[1] if count in s]
+    assert int(recorded.object.value) == int(before.split('"')[1]) - 2  # its two records gone
+    store.close()
+
+
+def _made_from(line: str, case: str) -> bool:
+    """Whether an N-Quads line records what a case's results were made from."""
+    made_from = (KG.inputsChecksum, KG.inputsBasis)
+    return line.startswith(f"<{case}> ") and any(str(p) in line for p in made_from)
+
+
 def some_cases(folder: Path, leave_out: str = "") -> Path:
     """A copy of the curated cases' folder, without one case."""
     folder.mkdir()

@@ -300,7 +300,9 @@ KG_INFERENCE_PROPERTIES = [
     "pnsClass",
     "pnsRule",
     "resultsDigest",
-    "inputsDigest",
+    "inputsChecksum",
+    "inputsBasis",
+    "inputsDigest",  # deprecated: what inputsChecksum and inputsBasis replaced
     "basisDigest",
 ]
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad
 
 from kg.rdf.vocab import KG
-from kg.reasoning.basis import RunPlan, basis_digest, inputs_quad, plan_run
+from kg.reasoning.basis import RunPlan, basis_digest, plan_run
 from kg.reasoning.bohan_peter import assess_bohan_peter
 from kg.reasoning.classify import Classification, classify_profiles
 from kg.reasoning.consistency import (
@@ -46,7 +46,6 @@ from kg.reasoning.engine import Reasoner, ReasonerInfo, reasoner_version
 from kg.reasoning.eular import score_eular_acr
 from kg.reasoning.facts import (
     CaseFacts,
-    case_iris,
     spool_case_facts,
     spool_facts_of_graphs,
     spooled_facts,
@@ -129,12 +128,10 @@ def reason(
     is_a = lru_cache(maxsize=IS_A_MEMO)(hpo.is_a)
     canonical = Canonicaliser(is_a)
     version = reasoner_version(reasoner)
-    with stages("list cases"):
-        cases = case_iris(store)
     with stages("plan"):
-        plan = plan_run(store, cases, basis_digest(reasoner, version), reuse=not every_case)
-    todo = [case for case in cases if case not in plan.kept]
-    by_graphs = bool(plan.kept) and len(todo) <= GRAPH_READ_SHARE * len(cases)
+        plan = plan_run(store, basis_digest(reasoner, version), reuse=not every_case)
+    todo = plan.todo
+    by_graphs = plan.kept > 0 and len(todo) <= GRAPH_READ_SHARE * plan.cases
     if todo and not by_graphs:
         with stages("prefetch"):
             _prefetch(store)
@@ -173,23 +170,21 @@ def reason(
             writer.abandon()  # the caller may close the store once this error reaches it
             raise
     record = run_quads(
-        info, datetime.now(UTC), len(cases), len(classified), plan.basis, reasoned=len(todo)
+        info, datetime.now(UTC), plan.cases, len(classified), plan.basis, reasoned=len(todo)
     )
     with stages("write"):
-        writer.finish(cases, run, record, every_case_written=not plan.kept)
+        writer.finish(None, run, record, every_case_written=not plan.kept)
     if compact and writer.needs_compaction:
         with stages("compact"):
             writer.compact_if_needed()
     return ReasoningReport(
-        info, len(cases), len(classified), results, stages.seconds, len(patterns), len(plan.kept)
+        info, plan.cases, len(classified), results, stages.seconds, len(patterns), plan.kept
     )
 
 
 def _quads(results: CaseResults, run: NamedNode, plan: RunPlan) -> list[Quad]:
     """A case's inferred quads, with what they were made from where its file is known."""
-    quads = list(case_quads(results, run))
-    inputs = plan.inputs.get(results.case)
-    return [*quads, inputs_quad(results.case, inputs)] if inputs else quads
+    return [*case_quads(results, run), *plan.inputs(results.case)]
 
 
 def _prefetch(store: Store) -> None:

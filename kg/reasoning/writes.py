@@ -28,25 +28,29 @@ triples per operation). Two shortcuts keep a first run cheap, the common case at
 Each case's quads carry a digest of themselves (``kg:resultsDigest`` on the case), written with
 them. A later run compares digests before anything else and leaves a case whose digest has not
 changed: re-reasoning 100,000 unchanged cases then reads 100,000 digests instead of 16 million
-quads. Digests are trusted only when the graph holds a run record, that is when the last run that
-wrote it finished, or stopped between transactions of whole cases: a first run's bulk writes are
-not atomic, and one that stopped midway may have left a case's digest without all its quads.
-The digest leaves out the case's inputs digest (``kg:inputsDigest``, :mod:`kg.reasoning.basis`):
-a run under a new basis (a new version of the code, say) whose results are the same swaps that
-one quad a case rather than reading every case's quads back.
+quads. The digests of the cases a run writes are looked up with them, a batch at a time, so a run
+that writes few cases reads few digests. Digests are trusted only when the graph holds a run
+record, that is when the last run that wrote it finished, or stopped between transactions of
+whole cases: a first run's bulk writes are not atomic, and one that stopped midway may have left
+a case's digest without all its quads. The digest leaves out what the results were made from
+(``kg:inputsChecksum``, ``kg:inputsBasis``, :mod:`kg.reasoning.basis`): a run under a new basis
+(a new version of the code, say) whose results are the same swaps those quads of a case rather
+than reading all its quads back. Results written by earlier versions carry one ``kg:inputsDigest``
+instead, which goes the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
 from kg.rdf.vocab import INFERRED_GRAPH, KG, XSD
-from kg.reasoning.basis import inputs_quad
+from kg.reasoning.basis import INPUTS_PREDICATES
+from kg.reasoning.facts import case_iris
 from kg.store.base import Store
 
 WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
@@ -66,6 +70,23 @@ _OLD_QUADS = (
     "?s ?p ?o }} }}",
     "SELECT ?case ?s ?p ?o WHERE {{ {values} GRAPH {g} {{ ?a kg:assessedCase ?case . "
     "?a kg:hasContribution ?s . ?s ?p ?o }} }}",
+)
+
+
+# What a case's results were made from: the two records, and the one earlier versions wrote.
+_INPUTS = frozenset({*INPUTS_PREDICATES, KG.inputsDigest})
+# The quads about a case that tell whether its results must be read back: its results digest and
+# what they were made from (two VALUES blocks: one point lookup per case and predicate).
+_HELD = (
+    "SELECT ?case ?p ?o WHERE {{ {values} VALUES ?p {{ {predicates} }} "
+    "GRAPH {g} {{ ?case ?p ?o }} }}"
+)
+
+
+# The run record's quad count, deleted (the record itself stays: see _withdraw_count)
+_WITHDRAW_COUNT = (
+    f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run {KG.inferredQuadCount} ?n }} }} "
+    f"WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; {KG.inferredQuadCount} ?n }} }}"
 )
 
 
@@ -100,12 +121,16 @@ class InferredWriter:
         # an empty graph at the start holds no old quads for any case this run has not written
         self._fresh = not _holds_quads(store)
         self._done: set[str] = set()  # cases written by this writer
-        self._digests = {} if self._fresh else _trusted(store, KG.resultsDigest)  # case -> held
+        # digests are trusted only under a run record (see the module's docstring)
+        self._trusting = not self._fresh and _has_rows(store, _RUN_RECORD)
+        self._known: set[str] = set()  # cases whose held digest and inputs are below
+        self._digests: dict[str, str] = {}  # case -> results digest held
         # what each case's results were made from (kept out of their digest, so that a new basis
-        # with the same results swaps one quad a case instead of comparing every quad)
-        self._inputs = {} if self._fresh else _trusted(store, KG.inputsDigest)
+        # with the same results swaps those quads instead of comparing every quad)
+        self._inputs: dict[str, frozenset[Quad]] = {}
         # what the last run that finished left (its record is written last): its cases' quads
         self._recorded_total = None if self._fresh else _recorded_total(store)
+        self._count_withdrawn = self._recorded_total is None  # see _withdraw_count
 
     def old_quads(self, cases: Sequence[str]) -> dict[str, set[Quad]]:
         """The quads the inferred graph now holds about some cases, by case."""
@@ -123,11 +148,12 @@ class InferredWriter:
         """Make the inferred graph hold exactly ``new[case]`` for each case of a chunk, with the
         case's digest (none for a case whose list is empty: it is being removed)."""
         new = {case: with_digest(case, quads) for case, quads in new.items()}
+        self._look_up_held(sorted(new))
         unchanged = [c for c in new if new[c] and self._digests.get(c) == new[c][-1].object.value]
         self._swap_inputs({case: new.pop(case) for case in unchanged})
         for case, quads in new.items():  # what the graph holds once this chunk is written
             self._digests[case] = quads[-1].object.value if quads else ""
-            self._inputs[case] = _inputs_of(quads) or ""
+            self._inputs[case] = _inputs_of(quads)
         cases = sorted(new)
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
@@ -153,20 +179,40 @@ class InferredWriter:
                 removed, added = [], []
         self._apply(removed, added)
 
+    def _look_up_held(self, cases: list[str]) -> None:
+        """Learn the digest and the inputs the graph holds for the cases of a chunk not met
+        before (none in a fresh graph; no digest is trusted without a run record)."""
+        unknown = [case for case in cases if case not in self._known]
+        self._known.update(unknown)
+        if self._fresh or not self._trusting:
+            return
+        predicates = " ".join(str(p) for p in sorted(_INPUTS | {KG.resultsDigest}, key=str))
+        for start in range(0, len(unknown), LOOKUP_CASES):
+            part = unknown[start : start + LOOKUP_CASES]
+            values = "VALUES ?case { " + " ".join(str(NamedNode(c)) for c in part) + " }"
+            query = _HELD.format(values=values, predicates=predicates, g=INFERRED_GRAPH)
+            inputs: dict[str, set[Quad]] = defaultdict(set)
+            for row in _solutions(self.store, query):
+                case, predicate = row["case"], row["p"]
+                if predicate == KG.resultsDigest:
+                    self._digests[case.value] = row["o"].value  # type: ignore[union-attr]
+                else:
+                    quad = Quad(case, predicate, row["o"], INFERRED_GRAPH)  # type: ignore[arg-type]
+                    inputs[case.value].add(quad)  # type: ignore[union-attr]
+            self._inputs.update({case: frozenset(quads) for case, quads in inputs.items()})
+
     def _swap_inputs(self, unchanged: dict[str, list[Quad]]) -> None:
-        """For cases whose results are as held, replace only an inputs digest that changed."""
+        """For cases whose results are as held, replace only the inputs records that changed."""
         removed: list[Quad] = []
         added: list[Quad] = []
         for case, quads in sorted(unchanged.items()):
             self.written += len(quads)
-            now, held = _inputs_of(quads), self._inputs.get(case) or None
+            now, held = _inputs_of(quads), self._inputs.get(case, frozenset())
             if now == held:
                 continue
-            self._inputs[case] = now or ""
-            if held:
-                removed.append(inputs_quad(case, held))
-            if now:
-                added.append(inputs_quad(case, now))
+            self._inputs[case] = now
+            removed += sorted(held - now, key=str)
+            added += sorted(now - held, key=str)
             if len(removed) + len(added) >= WRITE_QUADS:
                 self._settle_bulk()  # a case queued for a bulk write must be there to be changed
                 self._apply(removed, added)
@@ -273,6 +319,7 @@ class InferredWriter:
         self.written += len(added)
         if not added:
             return
+        self._withdraw_count()
         self._add_quads(added)  # type: ignore[misc]
         self.changed += len(added)
         self.net += len(added)
@@ -288,7 +335,8 @@ class InferredWriter:
         self.changed += len(removed) + len(added)
         self.net += len(added) - len(removed)
         self._rewritten += len(removed) + len(added)
-        parts = []
+        parts = [] if self._count_withdrawn else [_WITHDRAW_COUNT]
+        self._count_withdrawn = True
         if removed:
             body = "\n".join(_line(q) for q in removed)
             parts.append(f"DELETE DATA {{ GRAPH {INFERRED_GRAPH} {{\n{body}\n}} }}")
@@ -300,6 +348,16 @@ class InferredWriter:
         if self._unflushed >= FLUSH_QUADS:
             self._flush()
 
+    def _withdraw_count(self) -> None:
+        """Before the run's first change to a graph whose record gives a quad count, delete that
+        count (in the same update where the change is a SPARQL update): the record stays, the
+        cases' digests still to be trusted (each transaction holds whole cases), but a run that
+        stops before :meth:`finish` leaves no count its changes made wrong, and the next run
+        counts the graph instead of trusting the record."""
+        if not self._count_withdrawn:
+            self.store.update(_WITHDRAW_COUNT)
+            self._count_withdrawn = True
+
     def _flush(self) -> None:
         """Let an embedded store write its memory tables to disk (servers manage their own):
         RocksDB otherwise keeps every write of the run in memory (0.75 KB per quad measured)."""
@@ -310,7 +368,7 @@ class InferredWriter:
 
     def finish(
         self,
-        cases: Iterable[str],
+        cases: Collection[str] | None,
         run: NamedNode,
         run_quads: list[Quad],
         *,
@@ -319,31 +377,29 @@ class InferredWriter:
         """Delete what no current case or this run produced, then write the run record, with
         how many quads the cases' results then take (``kg:inferredQuadCount``).
 
+        :param cases: the current cases; ``None`` for those the store holds, which the store
+            then compares with the cases that have results without listing them.
         :param every_case_written: whether every current case went through :meth:`write_chunk`;
-            ``False`` for a run that kept some cases' results without reading them, whose
-            quads are then counted from the last run's record and this run's changes.
+            ``False`` for a run that kept some cases' results without reading them. Such a run
+            takes the quad count from the last run's record and its own changes, without
+            counting the graph (10 s at 100,000 cases), where the record gives one: no run has
+            changed the graph since, as a run withdraws the count before its first change
+            (:meth:`_withdraw_count`). Only a run that writes every case counts the graph and
+            deletes what does not belong (:meth:`_drop_strays`): quads written by hand into the
+            inferred graph stay until ``kg reason --all``.
         """
         self._settle_bulk()
         self._close_loader()
-        current = set(cases)
-        inferred = {
-            row["case"].value  # type: ignore[union-attr]
-            for row in _solutions(
-                self.store,
-                f"SELECT DISTINCT ?case WHERE {{ GRAPH {INFERRED_GRAPH} "
-                "{ ?s kg:assessedCase ?case } }",
-            )
-        }
-        gone = sorted(inferred - current)
+        gone = self._gone(cases)
         for start in range(0, len(gone), LOOKUP_CASES):
             self.write_chunk({case: [] for case in gone[start : start + LOOKUP_CASES]})
-        if every_case_written:
-            expected: int | None = self.written
-        elif self._recorded_total is not None:
-            expected = self._recorded_total + self.net
-        else:
-            expected = None  # nothing to count against: look for strays subject by subject
-        total = self._total = self._drop_strays(current, run, expected)
+        if not every_case_written and self._recorded_total is not None:
+            # the count the last finished run recorded, and this run's changes since
+            total = self._recorded_total + self.net
+        else:  # expected None: nothing to count against, so look for strays subject by subject
+            expected = self.written if every_case_written else None
+            total = self._drop_strays(cases, run, expected)
+        self._total = total
         count = Quad(run, KG.inferredQuadCount, Literal(str(total), datatype=XSD.integer))
         self.store.update(  # one update: the graph is never without a run record
             f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run ?p ?o }} }} "
@@ -353,7 +409,25 @@ class InferredWriter:
             + "\n} }"
         )
 
-    def _drop_strays(self, cases: set[str], run: NamedNode, expected: int | None) -> int:
+    def _gone(self, cases: Collection[str] | None) -> list[str]:
+        """The cases whose results the graph holds (each with a results digest) but which are
+        not current, sorted.
+
+        For the store's own cases, an anti-join the store answers without spelling out the
+        cases that stay: listing every case's IRI and results cost 5 s at 100,000 cases."""
+        if cases is None:
+            query = (
+                f"SELECT ?case WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?case kg:resultsDigest ?d }} "
+                f"MINUS {{ GRAPH ?case {{ ?case a kg:Case }} }} }}"
+            )
+            return sorted(row["case"].value for row in _solutions(self.store, query))  # type: ignore[union-attr]
+        query = f"SELECT ?case WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?case kg:resultsDigest ?d }} }}"
+        held = {row["case"].value for row in _solutions(self.store, query)}  # type: ignore[union-attr]
+        return sorted(held - set(cases))
+
+    def _drop_strays(
+        self, cases: Collection[str] | None, run: NamedNode, expected: int | None
+    ) -> int:
         """Delete quads about anything else (left by an older version, or written by hand):
         rare, so checked by count.
 
@@ -370,10 +444,11 @@ class InferredWriter:
         subjects = _solutions(
             self.store, f"SELECT DISTINCT ?s WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
         )
+        current = set(case_iris(self.store) if cases is None else cases)
         strays = [
             row["s"]
             for row in subjects
-            if not _belongs(row["s"].value, cases, run)  # type: ignore[union-attr]
+            if not _belongs(row["s"].value, current, run)  # type: ignore[union-attr]
         ]
         for subject in strays:
             self.store.update(
@@ -399,9 +474,9 @@ def _number(store: Store, sparql: str) -> int:
     return int(next(iter(_solutions(store, sparql)))["n"].value)  # type: ignore[union-attr]
 
 
-def _inputs_of(quads: list[Quad]) -> str | None:
-    """The inputs digest among a case's quads, if it has one."""
-    return next((q.object.value for q in quads if q.predicate == KG.inputsDigest), None)
+def _inputs_of(quads: list[Quad]) -> frozenset[Quad]:
+    """What a case's results were made from, among its quads."""
+    return frozenset(q for q in quads if q.predicate in _INPUTS)
 
 
 def _recorded_total(store: Store) -> int | None:
@@ -425,7 +500,7 @@ def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
     >>> b = Quad(NamedNode("http://x/c"), KG.pnsRule, Literal("r"), INFERRED_GRAPH)
     >>> with_digest("http://x/c", [a, b, a])[-1] == with_digest("http://x/c", [b, a])[-1]
     True
-    >>> c = Quad(NamedNode("http://x/c"), KG.inputsDigest, Literal("i"), INFERRED_GRAPH)
+    >>> c = Quad(NamedNode("http://x/c"), KG.inputsBasis, Literal("i"), INFERRED_GRAPH)
     >>> with_digest("http://x/c", [a, c])[-1] == with_digest("http://x/c", [a])[-1]
     True
     >>> with_digest("http://x/c", [])
@@ -434,23 +509,14 @@ def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
     unique = list(dict.fromkeys(quads))
     if not unique:
         return []
-    results = sorted(str(q) for q in unique if q.predicate != KG.inputsDigest)
+    results = sorted(str(q) for q in unique if q.predicate not in _INPUTS)
     digest = hashlib.sha256("\n".join(results).encode()).hexdigest()
     return [*unique, Quad(NamedNode(case), KG.resultsDigest, Literal(digest), INFERRED_GRAPH)]
 
 
-def _trusted(store: Store, predicate: NamedNode) -> dict[str, str]:
-    """Each case's value of a digest in the inferred graph (results or inputs), if the graph
-    holds a run record (see the module's docstring); else none, and every case is compared
-    quad by quad."""
-    record = f"SELECT ?run WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} }} }} LIMIT 1"
-    if not _has_rows(store, record):
-        return {}
-    rows = _solutions(
-        store,
-        f"SELECT ?case ?digest WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?case {predicate} ?digest }} }}",
-    )
-    return {row["case"].value: row["digest"].value for row in rows}  # type: ignore[union-attr]
+_RUN_RECORD = (
+    f"SELECT ?run WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} }} }} LIMIT 1"
+)
 
 
 def _whole_cases(new: dict[str, list[Quad]], cases: list[str]) -> list[Quad]:
