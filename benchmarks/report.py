@@ -431,7 +431,9 @@ REASON_TEXT = (
     "that touched no case: from 2026-12-04 every case keeps the results made from its present "
     "inputs and nothing is read but the cases' checksums and inputs digests (before, each case's "
     "results carried a digest, so unchanged cases were not read back or written, but the facts "
-    "were still read and every case assessed). The row marked *cases changed* comes after one "
+    "were still read and every case assessed); from 2026-12-07 (519d35e) the store compares "
+    "those itself and returns only the cases to redo. *Facts read* includes listing the cases and"
+    " that plan. The row marked *cases changed* comes after one "
     "case file in a hundred gained a comment line and `kg build` replaced those cases: the run "
     "reasons about them alone (their facts read from their graphs where they are at most a "
     "quarter of the cases), with the same results."
@@ -442,7 +444,9 @@ REASON_HEAD = ["cases", "reasoner", "total", "per case", "profiles", "patterns",
 
 
 # Stage names of kg.reasoning.reason's report (and, for older results, of the functions timed).
-FACT_STAGES = ("read_case_facts", "prefetch", "list cases", "read facts", "read spool", "profiles")
+FACT_STAGES = (
+    "read_case_facts", "prefetch", "list cases", "plan", "read facts", "read spool", "profiles",
+)  # fmt: skip
 
 
 def _reasoning(results: list[dict[str, Any]]) -> str:

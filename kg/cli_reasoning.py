@@ -38,7 +38,8 @@ def reason_command(
         typer.Option(
             "--all",
             help="Reason about every case again, even those whose results were made from their "
-            "present file, ontology, reasoner and code (for case graphs changed by hand).",
+            "present file, ontology, reasoner and code (for case graphs changed by hand), and "
+            "delete what else the inferred graph holds (quads written into it by hand).",
         ),
     ] = False,
 ) -> None:
