@@ -76,10 +76,11 @@ _OLD_QUADS = (
 # What a case's results were made from: the two records, and the one earlier versions wrote.
 _INPUTS = frozenset({*INPUTS_PREDICATES, KG.inputsDigest})
 # The quads about a case that tell whether its results must be read back: its results digest and
-# what they were made from (two VALUES blocks: one point lookup per case and predicate).
+# what they were made from. The predicates are filtered, not bound: a second VALUES block made
+# Oxigraph 0.5 scan the whole graph (0.41 s for 250 cases of 10,000, against 0.02 s).
 _HELD = (
-    "SELECT ?case ?p ?o WHERE {{ {values} VALUES ?p {{ {predicates} }} "
-    "GRAPH {g} {{ ?case ?p ?o }} }}"
+    "SELECT ?case ?p ?o WHERE {{ {values} GRAPH {g} {{ ?case ?p ?o }} "
+    "FILTER(?p IN ({predicates})) }}"
 )
 
 
@@ -186,7 +187,7 @@ class InferredWriter:
         self._known.update(unknown)
         if self._fresh or not self._trusting:
             return
-        predicates = " ".join(str(p) for p in sorted(_INPUTS | {KG.resultsDigest}, key=str))
+        predicates = ", ".join(str(p) for p in sorted(_INPUTS | {KG.resultsDigest}, key=str))
         for start in range(0, len(unknown), LOOKUP_CASES):
             part = unknown[start : start + LOOKUP_CASES]
             values = "VALUES ?case { " + " ".join(str(NamedNode(c)) for c in part) + " }"
