@@ -122,20 +122,24 @@ def _checksums_to_redo(store: Store, basis: str | None) -> dict[str, str]:
     """The file checksum of each case whose results were not made from it under ``basis``
     (``None``: of every case).
 
-    The cases whose results match are taken out (MINUS, an anti-join on the stored terms) before
-    anything is joined with the case's type, which Oxigraph 0.5 evaluates case by case: 0.5 s
-    at 100,000 cases with every case kept, against 2.3 s the other way round.
+    A case is redone when its checksum record or its basis record differs: two anti-joins
+    (MINUS) on the stored terms, one per record, in a UNION. Both records in one MINUS took
+    2.2 to 3.3 s at 100,000 cases with every case kept, against 0.65 to 0.71 s. The cases'
+    type is joined after the anti-joins, since Oxigraph 0.5 evaluates that join case by case.
     """
-    made = (
-        ""
-        if basis is None
-        else f"MINUS {{ GRAPH {INFERRED_GRAPH} {{ ?case {KG.inputsChecksum} ?sum ; "
-        f"{KG.inputsBasis} {Literal(basis)} }} }}"
-    )
+    source = f"GRAPH ?case {{ ?case {KG.sourceChecksum} ?sum }}"
+    if basis is None:
+        differ = source
+    else:
+        records = (f"{KG.inputsChecksum} ?sum", f"{KG.inputsBasis} {Literal(basis)}")
+        differ = " UNION ".join(
+            f"{{ {source} MINUS {{ GRAPH {INFERRED_GRAPH} {{ ?case {record} }} }} }}"
+            for record in records
+        )
     rows = _select(
         store,
-        f"SELECT ?case ?sum WHERE {{ {{ SELECT ?case ?sum WHERE {{ GRAPH ?case {{ ?case "
-        f"{KG.sourceChecksum} ?sum }} {made} }} }} GRAPH ?case {{ ?case a {KG.Case} }} }}",
+        f"SELECT ?case ?sum WHERE {{ {{ SELECT ?case ?sum WHERE {{ {differ} }} }} "
+        f"GRAPH ?case {{ ?case a {KG.Case} }} }}",
     )
     return {row["case"].value: row["sum"].value for row in rows}  # type: ignore[union-attr]
 
