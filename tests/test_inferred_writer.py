@@ -363,8 +363,9 @@ class Counting(Recording):
         return super().query(sparql)
 
 
-def finish_keeping(store: object, chunk: dict[str, list[Quad]], cases: list[str]) -> None:
-    """A run that writes one chunk and keeps the other cases' results without reading them."""
+def finish_keeping(store: object, chunk: dict[str, list[Quad]], cases: list[str] | None) -> None:
+    """A run that writes one chunk and keeps the other cases' results without reading them: its
+    quad count is the record's plus its changes (``cases`` None: the store's own cases)."""
     writer = InferredWriter(store)  # type: ignore[arg-type]
     writer.write_chunk(chunk)
     record = [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)]
@@ -432,6 +433,33 @@ def test_a_run_stopped_after_a_change_leaves_no_count_and_the_next_one_counts() 
     assert recorded_count(store.store) == 5 * len(cases) + 1  # the stopped run's extra quad
 
 
+def test_a_run_stopped_after_inserting_a_new_case_leaves_no_count() -> None:
+    """The count is withdrawn before a direct insert too (``add_quads``, no SPARQL update)."""
+    cases = [case_iri(n) for n in range(3)]
+    store = Recording(EmbeddedStore())
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    stopped = InferredWriter(store)  # type: ignore[arg-type]
+    stopped.write_chunk({case_iri(9): results(case_iri(9), "new")})  # then stops
+    assert store.added  # the direct insert path
+    assert not any(q.predicate == KG.inferredQuadCount for q in graph_with_record(store.store))
+
+
+def test_the_results_of_a_case_gone_from_the_store_go() -> None:
+    """With the store's own cases (``None``), a case whose graph is gone is found by the store
+    and loses its results; the others keep theirs and the count follows."""
+    cases = [case_iri(n) for n in range(3)]
+    store = Counting(EmbeddedStore())
+    for case in cases:
+        node = NamedNode(case)
+        store.store.add_quads([Quad(node, RDF.type, KG.Case, node)])  # its case graph
+    write_run(store, [{c: results(c, "old") for c in cases}], cases)
+    store.store.drop_graph(NamedNode(cases[1]))
+    finish_keeping(store, {}, None)
+    expected = {q for c in (cases[0], cases[2]) for q in stored(c, "old")}
+    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert recorded_count(store.store) == len(expected)
+
+
 G = INFERRED_GRAPH
 
 
@@ -448,8 +476,9 @@ def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_records() -> No
     write_run(store, [{c: with_inputs(c, "same", "basis A") for c in cases}], cases)
     store.queries.clear()
     store.updates.clear()
-    write_run(store, [{c: with_inputs(c, "same", "basis B") for c in cases}], cases)
+    finish_keeping(store, {c: with_inputs(c, "same", "basis B") for c in cases}, cases)
     assert not any(reads_back(q) for q in store.queries)  # no case's quads read back
+    assert not any("COUNT(*)" in q for q in store.queries)  # the count: the record's, and net
     changes = " ".join(store.updates)
     assert changes.count('"basis A"') == 3 and changes.count('"basis B"') == 3
     assert "checksum of the file" not in changes  # the same: neither deleted nor inserted
@@ -468,7 +497,7 @@ def test_an_inputs_digest_of_an_earlier_version_goes_when_the_results_are_the_sa
         c: [*results(c, "same"), Quad(NamedNode(c), KG.inputsDigest, digest, G)] for c in cases
     }
     write_run(store, [legacy], cases)
-    write_run(store, [{c: with_inputs(c, "same", "basis A") for c in cases}], cases)
+    finish_keeping(store, {c: with_inputs(c, "same", "basis A") for c in cases}, cases)
     assert not any(q.predicate == KG.inputsDigest for q in graph(store.store))
     expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis A"))}
     assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}

@@ -256,7 +256,7 @@ def test_every_case_and_another_basis_keep_nothing(
     assert reason(store, "hermit", every_case=True).kept == 0
     monkeypatch.setattr(reason_module, "basis_digest", lambda *_: "another ontology or code")
     assert reason(store, "hermit").kept == 0
-    assert inferred(store) != once[1]  # the run record and the inputs digests name the basis
+    assert inferred(store) != once[1]  # the run record and each case's kg:inputsBasis name it
     monkeypatch.undo()
     assert reason(store, "hermit").kept == 0
     assert inferred(store) == once[1]
@@ -266,7 +266,7 @@ def test_every_case_and_another_basis_keep_nothing(
 def test_results_of_a_stopped_run_under_another_basis_are_not_kept(
     once: tuple[EmbeddedStore, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run under another basis rewrites every case's inputs digest, then stops before its run
+    """A run under another basis rewrites every case's inputs records, then stops before its run
     record: the record left is the earlier run's, with this basis, yet no case may be kept."""
     store = reasoned(tmp_path / "store")
 

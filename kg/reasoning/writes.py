@@ -6,8 +6,9 @@ cases, took 240 MB just to drop), so 100,000 cases (16.5 million quads) would ne
 Instead each batch of whole cases is one update that deletes the quads of those cases that are no
 longer inferred and inserts the new ones: memory is bounded by the batch, a crash leaves every case
 with either its old or its new results, and re-reasoning an unchanged store writes almost nothing.
-What no longer belongs (cases removed from the store, other reasoner runs) is deleted at the end,
-and the run record is written last, so a run that did not finish has no run record of its own.
+The results of cases removed from the store are deleted at the end (and, by a run that writes
+every case, anything else that belongs to no case), and the run record is written last, so a run
+that did not finish has no run record of its own.
 
 Updates are plain SPARQL 1.1 (DELETE DATA, INSERT DATA) of at most :data:`WRITE_QUADS` triples, so
 they run the same on the embedded store and on SPARQL servers (Virtuoso's parser fails near 5,000
@@ -375,8 +376,9 @@ class InferredWriter:
         *,
         every_case_written: bool = True,
     ) -> None:
-        """Delete what no current case or this run produced, then write the run record, with
-        how many quads the cases' results then take (``kg:inferredQuadCount``).
+        """Delete the results of cases no longer current (and, after a run that wrote every
+        case, anything else no current case or this run produced), then write the run record,
+        with how many quads the cases' results then take (``kg:inferredQuadCount``).
 
         :param cases: the current cases; ``None`` for those the store holds, which the store
             then compares with the cases that have results without listing them.
@@ -494,7 +496,9 @@ def _recorded_total(store: Store) -> int | None:
 def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
     """A case's quads, each once, then its digest: a SHA-256 of their sorted N-Quads lines, which
     depends on what the quads say, not on the order they were made in, and leaves out the
-    inputs digest (what the results were made from is not part of them). No quads, no digest.
+    records of what the results were made from (``kg:inputsChecksum``, ``kg:inputsBasis``, and
+    an earlier version's ``kg:inputsDigest``): they are not part of the results. No quads, no
+    digest.
 
     >>> from kg.rdf.vocab import RDF
     >>> a = Quad(NamedNode("http://x/c"), RDF.type, KG.Case, INFERRED_GRAPH)
