@@ -1,45 +1,68 @@
 """The inferred graph's writer: its shortcuts for a first run must not change what it writes.
 
 A first run skips the old-quad lookups and fills the graph through the embedded store's
-``bulk_add_quads`` (or ``add_quads``, one transaction per batch, where there is no bulk method); a
+``bulk_add_nquads`` (or ``add_nquads``, one transaction per batch, where there is no bulk method); a
 store with neither (a SPARQL server) gets ``INSERT DATA``; a batch that deletes anything stays one
 SPARQL update, so a crash leaves each case with its old or its new results. No reasoner needed:
-the quads are made up, shaped like the ones ``case_quads`` writes.
+the quads are made up, shaped like the ones ``case_statements`` writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from decimal import Decimal
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 import kg.reasoning.writes
-from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF
-from kg.reasoning.basis import inputs_quads
+from kg.rdf.convert import typed
+from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, XSD
+from kg.reasoning.basis import inputs_statements
+from kg.reasoning.statements import (
+    Statement,
+    iri,
+    nquads,
+    of_quad,
+    predicate_of,
+    statement,
+    text,
+    typed_text,
+)
 from kg.reasoning.writes import InferredWriter, with_digest
 from kg.store import EmbeddedStore
 from kg.store.base import QueryResult
 
 RUN = NamedNode(f"{BASE}inferred/run/hermit")
+RECORD_QUAD = Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)  # a run record's, in short
+RECORD = of_quad(RECORD_QUAD)
 
 
 def case_iri(n: int) -> str:
     return f"{BASE}case/c-{n:03d}"
 
 
-def results(case: str, label: str) -> list[Quad]:
+def results(case: str, label: str) -> list[Statement]:
     """A case's class and one assessment, whose class label marks which run wrote it."""
     node = NamedNode(f"{case}/assessment/pns-2004")
     return [
-        Quad(NamedNode(case), RDF.type, KG.BPPossibleDermatomyositis, INFERRED_GRAPH),
-        Quad(node, RDF.type, KG.PnsAssessment, INFERRED_GRAPH),
-        Quad(node, KG.assessedCase, NamedNode(case), INFERRED_GRAPH),
-        Quad(node, KG.pnsClass, Literal(label), INFERRED_GRAPH),
+        of_quad(q)
+        for q in (
+            Quad(NamedNode(case), RDF.type, KG.BPPossibleDermatomyositis, INFERRED_GRAPH),
+            Quad(node, RDF.type, KG.PnsAssessment, INFERRED_GRAPH),
+            Quad(node, KG.assessedCase, NamedNode(case), INFERRED_GRAPH),
+            Quad(node, KG.pnsClass, Literal(label), INFERRED_GRAPH),
+        )
     ]
 
 
-def stored(case: str, label: str) -> list[Quad]:
+def statements_of(data: bytes) -> list[Statement]:
+    """The statements of N-Quads text, in its order."""
+    return [of_quad(q) for q in parse(data, RdfFormat.N_QUADS)]
+
+
+def stored(case: str, label: str) -> list[Statement]:
     """What the graph holds for a case written with :func:`results`: those quads and its digest."""
     return with_digest(case, results(case, label))
 
@@ -60,28 +83,28 @@ class SparqlOnly:
 
 
 class Recording(SparqlOnly):
-    """The same, with the embedded store's ``add_quads``, each call recorded."""
+    """The same, with the embedded store's ``add_nquads``, each call recorded."""
 
     def __init__(self, store: EmbeddedStore) -> None:
         super().__init__(store)
-        self.added: list[list[Quad]] = []
+        self.added: list[list[Statement]] = []
 
-    def add_quads(self, quads: list[Quad]) -> None:
-        self.added.append(list(quads))
-        self.store.add_quads(quads)
+    def add_nquads(self, data: bytes) -> None:
+        self.added.append(statements_of(data))
+        self.store.add_nquads(data)
 
 
 class BulkRecording(Recording):
-    """The same, with the embedded store's ``bulk_add_quads`` too."""
+    """The same, with the embedded store's ``bulk_add_nquads`` too."""
 
     def __init__(self, store: EmbeddedStore) -> None:
         super().__init__(store)
-        self.bulk: list[list[Quad]] = []
+        self.bulk: list[list[Statement]] = []
         self.compactions = 0
 
-    def bulk_add_quads(self, quads: list[Quad]) -> None:
-        self.bulk.append(list(quads))
-        self.store.bulk_add_quads(quads)
+    def bulk_add_nquads(self, data: bytes) -> None:
+        self.bulk.append(statements_of(data))
+        self.store.bulk_add_nquads(data)
 
     def compact(self) -> None:
         self.compactions += 1
@@ -89,19 +112,20 @@ class BulkRecording(Recording):
 
 
 def write_run(
-    store: object, chunks: list[dict[str, list[Quad]]], cases: list[str], compact: bool = True
+    store: object, chunks: list[dict[str, list[Statement]]], cases: list[str], compact: bool = True
 ) -> None:
     writer = InferredWriter(store)  # type: ignore[arg-type]
     for chunk in chunks:
         writer.write_chunk(chunk)
-    writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    writer.finish(cases, RUN, [RECORD_QUAD])
     if compact:  # as kg.reasoning.reason does
         writer.compact_if_needed()
 
 
-def graph(store: EmbeddedStore) -> set[Quad]:
+def graph(store: EmbeddedStore) -> set[Statement]:
     """The inferred graph, without the run record's quad count (tested on its own below)."""
-    return {q for q in store.quads(INFERRED_GRAPH) if q.predicate != KG.inferredQuadCount}
+    quads = store.quads(INFERRED_GRAPH)
+    return {of_quad(q) for q in quads if q.predicate != KG.inferredQuadCount}
 
 
 def graph_with_record(store: EmbeddedStore) -> set[Quad]:
@@ -139,7 +163,7 @@ def test_a_batch_with_deletions_is_one_update() -> None:
     assert len(store.updates) == 1
     assert "DELETE DATA" in store.updates[0] and "INSERT DATA" in store.updates[0]
     expected = {q for c in cases for q in stored(c, "new")}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert graph(store.store) == expected | {RECORD}
 
 
 def test_a_case_written_twice_in_a_fresh_run_keeps_only_its_last_results() -> None:
@@ -182,7 +206,7 @@ def test_bulk_writes_stay_marked_until_compacted_once() -> None:
     assert not writer.wrote_in_bulk  # a new writer on a filled graph has written nothing
     first = InferredWriter(BulkRecording(EmbeddedStore()))  # type: ignore[arg-type]
     first.write_chunk({c: results(c, "new") for c in cases})
-    first.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    first.finish(cases, RUN, [RECORD_QUAD])
     assert first.wrote_in_bulk
     first.compact_if_needed()
     first.compact_if_needed()  # nothing left to merge
@@ -200,12 +224,12 @@ class HeldBulk(BulkRecording):
         self.started, self.release = threading.Event(), threading.Event()
         self.error = error
 
-    def bulk_add_quads(self, quads: list[Quad]) -> None:
+    def bulk_add_nquads(self, data: bytes) -> None:
         self.started.set()
         assert self.release.wait(30), "the test never let the bulk write go"
         if self.error:
             raise self.error
-        super().bulk_add_quads(quads)
+        super().bulk_add_nquads(data)
 
 
 def test_a_bulk_write_goes_on_while_the_run_handles_the_next_cases(
@@ -220,10 +244,10 @@ def test_a_bulk_write_goes_on_while_the_run_handles_the_next_cases(
     assert not store.bulk  # ...and not yet done, while the call that started it has returned
     store.release.set()
     writer.write_chunk({c: results(c, "new") for c in cases[2:]})
-    writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+    writer.finish(cases, RUN, [RECORD_QUAD])
     assert len(store.bulk) == 2
     expected = {q for c in cases for q in stored(c, "new")}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert graph(store.store) == expected | {RECORD}
 
 
 def test_a_failed_bulk_write_fails_the_run_before_its_record_is_written() -> None:
@@ -233,7 +257,7 @@ def test_a_failed_bulk_write_fails_the_run_before_its_record_is_written() -> Non
     writer = InferredWriter(store)  # type: ignore[arg-type]
     writer.write_chunk({c: results(c, "new") for c in cases})
     with pytest.raises(OSError, match="disk full"):
-        writer.finish(cases, RUN, [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)])
+        writer.finish(cases, RUN, [RECORD_QUAD])
     assert not graph(store.store)  # no run record: the next run repairs every case
 
 
@@ -262,17 +286,14 @@ def test_a_later_run_never_writes_in_bulk() -> None:
     assert not store.bulk
     assert store.compactions == 1  # no bulk files, but 9 of the graph's 10 quads were rewritten
     assert store.added == [stored(new, "new")]  # one transaction for the new case
-    assert graph(store.store) == set(stored(old, "changed")) | set(stored(new, "new")) | {
-        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
-    }
+    assert graph(store.store) == set(stored(old, "changed")) | set(stored(new, "new")) | {RECORD}
 
 
 def test_a_case_written_twice_in_a_bulk_run_keeps_only_its_last_results() -> None:
     case = case_iri(1)
     store = BulkRecording(EmbeddedStore())
     write_run(store, [{case: results(case, "first")}, {case: results(case, "second")}], [case])
-    run_record = Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
-    assert graph(store.store) == set(stored(case, "second")) | {run_record}
+    assert graph(store.store) == set(stored(case, "second")) | {RECORD}
 
 
 def test_a_run_after_a_bulk_run_that_stopped_midway_repairs_every_case() -> None:
@@ -282,11 +303,11 @@ def test_a_run_after_a_bulk_run_that_stopped_midway_repairs_every_case() -> None
     store = BulkRecording(EmbeddedStore())
     # what a first run killed during a bulk write leaves: some cases whole, one in part, no record
     written = [q for c in cases[:2] for q in stored(c, "old")] + stored(cases[2], "new")[1:]
-    store.store.bulk_add_quads(written)
+    store.store.bulk_add_nquads(nquads(written))
     write_run(store, [{c: results(c, "new") for c in cases}], cases)
     assert not store.bulk
     expected = {q for c in cases for q in stored(c, "new")}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert graph(store.store) == expected | {RECORD}
 
 
 def reads_back(sparql: str) -> bool:
@@ -328,7 +349,7 @@ def test_a_rerun_reads_back_and_rewrites_only_the_cases_whose_results_changed() 
     assert len(case_writes) == 1 and not store.added
     assert [c for c in cases if c in case_writes[0]] == [cases[3]]
     expected = {q for c in cases for q in stored(c, "changed" if c == cases[3] else "same")}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert graph(store.store) == expected | {RECORD}
 
 
 def test_a_removed_case_loses_its_digest_with_its_results() -> None:
@@ -336,9 +357,7 @@ def test_a_removed_case_loses_its_digest_with_its_results() -> None:
     store = Recording(EmbeddedStore())
     write_run(store, [{c: results(c, "same") for c in (kept, removed)}], [kept, removed])
     write_run(store, [{kept: results(kept, "same")}], [kept])
-    assert graph(store.store) == set(stored(kept, "same")) | {
-        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
-    }
+    assert graph(store.store) == set(stored(kept, "same")) | {RECORD}
 
 
 def test_a_case_written_twice_in_a_later_run_is_compared_with_what_the_run_wrote() -> None:
@@ -346,9 +365,7 @@ def test_a_case_written_twice_in_a_later_run_is_compared_with_what_the_run_wrote
     store = Recording(EmbeddedStore())
     write_run(store, [{case: results(case, "first")}], [case])
     write_run(store, [{case: results(case, "second")}, {case: results(case, "first")}], [case])
-    assert graph(store.store) == set(stored(case, "first")) | {
-        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
-    }
+    assert graph(store.store) == set(stored(case, "first")) | {RECORD}
 
 
 class Counting(Recording):
@@ -363,13 +380,14 @@ class Counting(Recording):
         return super().query(sparql)
 
 
-def finish_keeping(store: object, chunk: dict[str, list[Quad]], cases: list[str] | None) -> None:
+def finish_keeping(
+    store: object, chunk: dict[str, list[Statement]], cases: list[str] | None
+) -> None:
     """A run that writes one chunk and keeps the other cases' results without reading them: its
     quad count is the record's plus its changes (``cases`` None: the store's own cases)."""
     writer = InferredWriter(store)  # type: ignore[arg-type]
     writer.write_chunk(chunk)
-    record = [Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)]
-    writer.finish(cases, RUN, record, every_case_written=False)
+    writer.finish(cases, RUN, [RECORD_QUAD], every_case_written=False)
 
 
 def test_the_run_record_counts_the_quads_about_cases() -> None:
@@ -386,14 +404,14 @@ def test_a_run_keeping_cases_counts_from_the_record_and_lists_no_subjects() -> N
     store = Counting(EmbeddedStore())
     write_run(store, [{c: results(c, "old") for c in cases}], cases)
     store.queries.clear()
-    extra = Quad(NamedNode(cases[0]), KG.couldChange, Literal("x"), INFERRED_GRAPH)
+    extra = of_quad(Quad(NamedNode(cases[0]), KG.couldChange, Literal("x"), INFERRED_GRAPH))
     bigger = [*results(cases[0], "new"), extra]
     finish_keeping(store, {cases[0]: bigger}, cases[:3])
     assert not any("DISTINCT ?s " in q for q in store.queries)
     expected = set(with_digest(cases[0], bigger)) | {
         q for c in cases[1:3] for q in stored(c, "old")
     }
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert graph(store.store) == expected | {RECORD}
     assert recorded_count(store.store) == len(expected)
 
 
@@ -408,10 +426,10 @@ def test_quads_written_by_hand_go_at_the_next_run_that_writes_every_case() -> No
     store.queries.clear()
     finish_keeping(store, {cases[0]: results(cases[0], "new")}, cases)
     assert not any("COUNT(*)" in q for q in store.queries)
-    assert stray in graph(store.store)
+    assert of_quad(stray) in graph(store.store)
     assert recorded_count(store.store) == 5 * len(cases)
     write_run(store, [{c: results(c, "new" if c == cases[0] else "old") for c in cases}], cases)
-    assert stray not in graph(store.store)
+    assert of_quad(stray) not in graph(store.store)
     assert recorded_count(store.store) == 5 * len(cases)
 
 
@@ -421,7 +439,7 @@ def test_a_run_stopped_after_a_change_leaves_no_count_and_the_next_one_counts() 
     cases = [case_iri(n) for n in range(3)]
     store = Counting(EmbeddedStore())
     write_run(store, [{c: results(c, "old") for c in cases}], cases)
-    extra = Quad(NamedNode(cases[0]), KG.couldChange, Literal("x"), INFERRED_GRAPH)
+    extra = of_quad(Quad(NamedNode(cases[0]), KG.couldChange, Literal("x"), INFERRED_GRAPH))
     bigger = [*results(cases[0], "new"), extra]
     stopped = InferredWriter(store)  # type: ignore[arg-type]
     stopped.write_chunk({cases[0]: bigger})  # then stops: no finish, so no new record
@@ -434,7 +452,7 @@ def test_a_run_stopped_after_a_change_leaves_no_count_and_the_next_one_counts() 
 
 
 def test_a_run_stopped_after_inserting_a_new_case_leaves_no_count() -> None:
-    """The count is withdrawn before a direct insert too (``add_quads``, no SPARQL update)."""
+    """The count is withdrawn before a direct insert too (``add_nquads``, no SPARQL update)."""
     cases = [case_iri(n) for n in range(3)]
     store = Recording(EmbeddedStore())
     write_run(store, [{c: results(c, "old") for c in cases}], cases)
@@ -456,16 +474,16 @@ def test_the_results_of_a_case_gone_from_the_store_go() -> None:
     store.store.drop_graph(NamedNode(cases[1]))
     finish_keeping(store, {}, None)
     expected = {q for c in (cases[0], cases[2]) for q in stored(c, "old")}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)}
+    assert graph(store.store) == expected | {RECORD}
     assert recorded_count(store.store) == len(expected)
 
 
 G = INFERRED_GRAPH
 
 
-def with_inputs(case: str, label: str, basis: str) -> list[Quad]:
+def with_inputs(case: str, label: str, basis: str) -> list[Statement]:
     """:func:`results`, with what they were made from (the same file checksum every time)."""
-    return [*results(case, label), *inputs_quads(case, basis, "checksum of the file")]
+    return [*results(case, label), *inputs_statements(case, basis, "checksum of the file")]
 
 
 def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_records() -> None:
@@ -483,7 +501,7 @@ def test_a_new_basis_with_the_same_results_swaps_only_the_inputs_records() -> No
     assert changes.count('"basis A"') == 3 and changes.count('"basis B"') == 3
     assert "checksum of the file" not in changes  # the same: neither deleted nor inserted
     expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis B"))}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
+    assert graph(store.store) == expected | {RECORD}
     assert recorded_count(store.store) == len(expected)
 
 
@@ -494,13 +512,14 @@ def test_an_inputs_digest_of_an_earlier_version_goes_when_the_results_are_the_sa
     store = Counting(EmbeddedStore())
     digest = Literal("a digest of the file checksum and the basis")
     legacy = {
-        c: [*results(c, "same"), Quad(NamedNode(c), KG.inputsDigest, digest, G)] for c in cases
+        c: [*results(c, "same"), of_quad(Quad(NamedNode(c), KG.inputsDigest, digest, G))]
+        for c in cases
     }
     write_run(store, [legacy], cases)
     finish_keeping(store, {c: with_inputs(c, "same", "basis A") for c in cases}, cases)
-    assert not any(q.predicate == KG.inputsDigest for q in graph(store.store))
+    assert not any(predicate_of(q) == str(KG.inputsDigest) for q in graph(store.store))
     expected = {q for c in cases for q in with_digest(c, with_inputs(c, "same", "basis A"))}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
+    assert graph(store.store) == expected | {RECORD}
     assert recorded_count(store.store) == len(expected)
 
 
@@ -514,7 +533,7 @@ def test_a_run_writing_one_case_looks_up_that_case_alone() -> None:
     finish_keeping(store, {cases[2]: results(cases[2], "changed")}, cases)
     assert (store.digests_looked_up, store.looked_up) == ({cases[2]}, {cases[2]})
     expected = {q for c in cases for q in stored(c, "changed" if c == cases[2] else "same")}
-    assert graph(store.store) == expected | {Quad(RUN, RDF.type, KG.ReasonerRun, G)}
+    assert graph(store.store) == expected | {RECORD}
 
 
 def test_a_later_run_compacts_when_it_rewrote_a_large_share_of_the_graph() -> None:
@@ -527,6 +546,26 @@ def test_a_later_run_compacts_when_it_rewrote_a_large_share_of_the_graph() -> No
     assert store.compactions == 1
     write_run(store, [{c: results(c, "third") for c in cases}], cases)  # 80 of 100 quads
     assert store.compactions == 2
-    assert graph(store.store) == {q for c in cases for q in stored(c, "third")} | {
-        Quad(RUN, RDF.type, KG.ReasonerRun, INFERRED_GRAPH)
-    }
+    assert graph(store.store) == {q for c in cases for q in stored(c, "third")} | {RECORD}
+
+
+def test_statements_are_the_lines_pyoxigraph_writes_and_digests_those_of_quads() -> None:
+    """Statements are compared with quads read back from the store, and digests with those that
+    earlier versions made from ``Quad`` objects: both hold only if every statement is exactly
+    pyoxigraph's text for its quad, escapes and typed literals included."""
+    case = NamedNode(case_iri(1))
+    tricky = ['say "no"\\n', "line\nbreak\ttab", "é – ü", ""]
+    quads = [Quad(case, KG.assessmentReason, Literal(value), G) for value in tricky]
+    quads += [
+        Quad(case, KG.score, typed(Decimal("2.10"), XSD.decimal), G),
+        Quad(case, KG.withBiopsy, typed(True, XSD.boolean), G),
+    ]
+    made = [statement(iri(case.value), KG.assessmentReason, text(value)) for value in tricky]
+    made += [
+        statement(iri(case.value), KG.score, typed_text(Decimal("2.10"), XSD.decimal)),
+        statement(iri(case.value), KG.withBiopsy, typed_text(True, XSD.boolean)),
+    ]
+    assert made == [of_quad(q) for q in quads]
+    assert statements_of(nquads(made)) == made  # what a load reads back is what was made
+    earlier = hashlib.sha256("\n".join(sorted(str(q) for q in quads)).encode()).hexdigest()
+    assert with_digest(case.value, made)[-1].endswith(f'"{earlier}"')

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
+from pyoxigraph import Literal, QuerySolutions
 
 from kg.catalog import ontology_checksum
 from kg.rdf.vocab import INFERRED_GRAPH, KG
+from kg.reasoning.statements import Statement, iri, statement, text
 from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
 
@@ -64,12 +65,13 @@ def basis_digest(reasoner: str, version: str) -> str:
 INPUTS_PREDICATES = (KG.inputsChecksum, KG.inputsBasis)
 
 
-def inputs_quads(case: str, basis: str, checksum: str) -> list[Quad]:
-    """The quads recording what a case's results were made from (part of its results)."""
-    node = NamedNode(case)
+def inputs_statements(case: str, basis: str, checksum: str) -> list[Statement]:
+    """The quads recording what a case's results were made from (part of its results), as
+    statements (:mod:`kg.reasoning.statements`)."""
+    node = iri(case)
     return [
-        Quad(node, KG.inputsChecksum, Literal(checksum), INFERRED_GRAPH),
-        Quad(node, KG.inputsBasis, Literal(basis), INFERRED_GRAPH),
+        statement(node, KG.inputsChecksum, text(checksum)),
+        statement(node, KG.inputsBasis, text(basis)),
     ]
 
 
@@ -87,10 +89,10 @@ class RunPlan:
         """How many cases keep the results made from their present inputs."""
         return self.cases - len(self.todo)
 
-    def inputs(self, case: str) -> list[Quad]:
+    def inputs(self, case: str) -> list[Statement]:
         """What a case's new results are made from, where its file is known."""
         checksum = self.checksums.get(case)
-        return [] if checksum is None else inputs_quads(case, self.basis, checksum)
+        return [] if checksum is None else inputs_statements(case, self.basis, checksum)
 
 
 def plan_run(store: Store, basis: str, *, reuse: bool = True) -> RunPlan:

@@ -6,7 +6,6 @@ tell inferred from asserted facts and know where each inference came from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from kg.reasoning.classify import Classification, most_specific
 from kg.reasoning.engine import ReasonerInfo
 from kg.reasoning.eular import EularScore
 from kg.reasoning.pns import PnsClassification
+from kg.reasoning.statements import Statement, iri, statement, text, typed_text
 
 
 @dataclass(frozen=True)
@@ -56,78 +56,82 @@ def run_quads(
     return [Quad(node, p, o, INFERRED_GRAPH) for p, o in values if o is not None]
 
 
-def case_quads(results: CaseResults, run: NamedNode) -> Iterator[Quad]:
-    """All inferred quads about one case."""
-    case = NamedNode(results.case)
-    g = INFERRED_GRAPH
-    for name in sorted(results.owl.classes):
-        yield Quad(case, RDF.type, getattr(KG, name), g)
-    yield from _bohan_peter(case, results, run)
+def case_statements(results: CaseResults, run: NamedNode) -> list[Statement]:
+    """All inferred quads about one case, as statements (:mod:`kg.reasoning.statements`)."""
+    case = iri(results.case)
+    out = [statement(case, RDF.type, _CLASS[name]) for name in sorted(results.owl.classes)]
+    out += _bohan_peter(case, results, str(run))
     for score in results.eular:
-        yield from _eular(case, score, run)
-    pns = NamedNode(f"{results.case}/assessment/pns-2004")
+        out += _eular(case, score, str(run))
+    pns = iri(f"{results.case}/assessment/pns-2004")
     for p, o in (
-        (RDF.type, KG.PnsAssessment),
+        (RDF.type, _CLASS["PnsAssessment"]),
         (KG.assessedCase, case),
-        (KG.producedBy, run),
-        (KG.pnsClass, Literal(results.pns.pns_class)),
-        (KG.pnsRule, Literal(results.pns.rule)),
+        (KG.producedBy, str(run)),
+        (KG.pnsClass, text(results.pns.pns_class)),
+        (KG.pnsRule, text(results.pns.rule)),
     ):
-        yield Quad(pns, p, o, g)
+        out.append(statement(pns, p, o))
+    return out
 
 
-def _bohan_peter(case: NamedNode, results: CaseResults, run: NamedNode) -> Iterator[Quad]:
-    g = INFERRED_GRAPH
-    summary = NamedNode(f"{results.case}/assessment/bohan-peter")
+# each class of the vocabulary as an N-Quads term
+_CLASS = {name: str(term) for name, term in KG.terms.items()}
+
+
+def _bohan_peter(case: str, results: CaseResults, run: str) -> list[Statement]:
+    summary = iri(f"{results.case}/assessment/bohan-peter")
     assessment = results.bohan_peter
-    yield Quad(summary, RDF.type, KG.ClassificationResult, g)
-    yield Quad(summary, KG.assessedCase, case, g)
-    yield Quad(summary, KG.criteriaSet, Literal("Bohan and Peter 1975"), g)
-    yield Quad(summary, KG.producedBy, run, g)
+    out = [
+        statement(summary, RDF.type, _CLASS["ClassificationResult"]),
+        statement(summary, KG.assessedCase, case),
+        statement(summary, KG.criteriaSet, text("Bohan and Peter 1975")),
+        statement(summary, KG.producedBy, run),
+    ]
     owl_class = most_specific(results.owl.classes)
     if owl_class:
-        yield Quad(summary, KG.reasonerClass, getattr(KG, owl_class), g)
+        out.append(statement(summary, KG.reasonerClass, _CLASS[owl_class]))
     if assessment.supported_class:
-        yield Quad(summary, KG.supportedClass, getattr(KG, assessment.supported_class), g)
-    for criterion in assessment.could_change:
-        yield Quad(summary, KG.couldChange, Literal(criterion), g)
+        out.append(statement(summary, KG.supportedClass, _CLASS[assessment.supported_class]))
+    out += [statement(summary, KG.couldChange, text(c)) for c in assessment.could_change]
     for status in assessment.criteria:
-        node = NamedNode(f"{results.case}/assessment/bohan-peter/{status.criterion}")
+        node = iri(f"{results.case}/assessment/bohan-peter/{status.criterion}")
         for p, o in (
-            (RDF.type, KG.CriterionAssessment),
+            (RDF.type, _CLASS["CriterionAssessment"]),
             (KG.assessedCase, case),
-            (KG.criterion, getattr(KG, CRITERIA[status.criterion])),
-            (KG.assessmentStatus, Literal(status.status)),
-            (KG.assessmentReason, Literal(status.reason)),
+            (KG.criterion, _CLASS[CRITERIA[status.criterion]]),
+            (KG.assessmentStatus, text(status.status)),
+            (KG.assessmentReason, text(status.reason)),
             (KG.producedBy, run),
         ):
-            yield Quad(node, p, o, g)
+            out.append(statement(node, p, o))
+    return out
 
 
-def _eular(case: NamedNode, score: EularScore, run: NamedNode) -> Iterator[Quad]:
-    g = INFERRED_GRAPH
+def _eular(case: str, score: EularScore, run: str) -> list[Statement]:
     variant = "with-biopsy" if score.with_biopsy else "without-biopsy"
-    node = NamedNode(f"{case.value}/assessment/eular-acr-2017/{variant}")
+    base = f"{case[1:-1]}/assessment/eular-acr-2017/{variant}"
+    node = iri(base)
     values = [
-        (RDF.type, KG.EularAcrScore),
+        (RDF.type, _CLASS["EularAcrScore"]),
         (KG.assessedCase, case),
         (KG.producedBy, run),
-        (KG.withBiopsy, typed(score.with_biopsy, XSD.boolean)),
-        (KG.score, typed(score.score, XSD.decimal)),
-        (KG.iimClass, Literal(score.iim_class)),
+        (KG.withBiopsy, typed_text(score.with_biopsy, XSD.boolean)),
+        (KG.score, typed_text(score.score, XSD.decimal)),
+        (KG.iimClass, text(score.iim_class)),
     ]
     if score.subgroup:
-        values.append((KG.subgroup, Literal(score.subgroup)))
-    for p, o in values:
-        yield Quad(node, p, o, g)
+        values.append((KG.subgroup, text(score.subgroup)))
+    out = [statement(node, p, o) for p, o in values]
     for contribution in score.contributions:
-        part = NamedNode(f"{node.value}/{contribution.variable.key}")
-        yield Quad(node, KG.hasContribution, part, g)
+        part = iri(f"{base}/{contribution.variable.key}")
+        out.append(statement(node, KG.hasContribution, part))
         for p, o in (
-            (RDF.type, KG.ScoreContribution),
-            (KG.variableLabel, Literal(contribution.variable.label)),
-            (KG.weight, typed(contribution.weight, XSD.decimal)),
-            (KG.variableStatus, Literal(contribution.status)),
-            (KG.assessmentReason, Literal(contribution.reason)),
+            (RDF.type, _CLASS["ScoreContribution"]),
+            (KG.variableLabel, text(contribution.variable.label)),
+            (KG.weight, typed_text(contribution.weight, XSD.decimal)),
+            (KG.variableStatus, text(contribution.status)),
+            (KG.assessmentReason, text(contribution.reason)),
         ):
-            yield Quad(part, p, o, g)
+            out.append(statement(part, p, o))
+    return out

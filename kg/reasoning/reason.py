@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import NamedNode
 
 from kg.rdf.vocab import KG
 from kg.reasoning.basis import RunPlan, basis_digest, plan_run
@@ -50,9 +50,10 @@ from kg.reasoning.facts import (
     spool_facts_of_graphs,
     spooled_facts,
 )
-from kg.reasoning.inferred import CaseResults, case_quads, run_node, run_quads
+from kg.reasoning.inferred import CaseResults, case_statements, run_node, run_quads
 from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
+from kg.reasoning.statements import Statement
 from kg.reasoning.writes import InferredWriter
 from kg.store.base import Store
 from kg.terminology.hpo import load_hpo
@@ -161,7 +162,7 @@ def reason(
                     part = {case: facts[case] for case in names[start : start + WRITE_CASES]}
                     with stages("assess"):
                         part_results = _assess(part, classified, profile_of_case, is_a)
-                        new = {case: _quads(r, run, plan) for case, r in part_results.items()}
+                        new = {case: _statements(r, run, plan) for case, r in part_results.items()}
                     with stages("write"):
                         writer.write_chunk(new)
                     if keep_results:
@@ -182,9 +183,9 @@ def reason(
     )
 
 
-def _quads(results: CaseResults, run: NamedNode, plan: RunPlan) -> list[Quad]:
+def _statements(results: CaseResults, run: NamedNode, plan: RunPlan) -> list[Statement]:
     """A case's inferred quads, with what they were made from where its file is known."""
-    return [*case_quads(results, run), *plan.inputs(results.case)]
+    return [*case_statements(results, run), *plan.inputs(results.case)]
 
 
 def _prefetch(store: Store) -> None:

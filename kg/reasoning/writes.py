@@ -15,15 +15,15 @@ they run the same on the embedded store and on SPARQL servers (Virtuoso's parser
 triples per operation). Two shortcuts keep a first run cheap, the common case at scale:
 - when the inferred graph held nothing at the start, a case not yet written in this run has no
   old quads, so the three lookups per batch are skipped;
-- a batch that only inserts goes to a store that can add quads directly (the embedded store, no
-  SPARQL text to build and parse): ``add_quads``, one transaction per batch of cases; or, while
-  a first run fills the graph, ``bulk_add_quads`` every :data:`BULK_QUADS` quads, which writes
-  new files and is about 4x faster (1.6 million quads, the inferred graph of 10,000 cases: 6 s
-  against 27 s) but not atomic; it runs on a background thread while the run assesses the next
-  cases, one write at a time. That is safe here: a first run that stops midway has written no
-  run record, and the next run finds the graph not empty, so it looks up every case's old quads
-  and repairs them in transactions. A batch that also deletes stays one SPARQL update. The
-  files bulk writes leave overlap; the run then compacts them
+- a batch that only inserts goes to a store that can add N-Quads directly (the embedded store,
+  no SPARQL text to build and parse): ``add_nquads``, one transaction per batch of cases; or,
+  while a first run fills the graph, ``bulk_add_nquads`` every :data:`BULK_QUADS` quads, which
+  writes new files and is about 4x faster (1.6 million quads, the inferred graph of 10,000
+  cases: 6 s against 27 s) but not atomic; it runs on a background thread while the run
+  assesses the next cases, one write at a time. That is safe here: a first run that stops
+  midway has written no run record, and the next run finds the graph not empty, so it looks up
+  every case's old quads and repairs them in transactions. A batch that also deletes stays one
+  SPARQL update. The files bulk writes leave overlap; the run then compacts them
   (:meth:`InferredWriter.compact_if_needed`).
 
 Each case's quads carry a digest of themselves (``kg:resultsDigest`` on the case), written with
@@ -38,6 +38,9 @@ a case's digest without all its quads. The digest leaves out what the results we
 (a new version of the code, say) whose results are the same swaps those quads of a case rather
 than reading all its quads back. Results written by earlier versions carry one ``kg:inputsDigest``
 instead, which goes the same way.
+
+Quads are handled as statements (:mod:`kg.reasoning.statements`): N-Quads text, compared,
+hashed and written as text, never made into pyoxigraph objects.
 """
 
 from __future__ import annotations
@@ -52,6 +55,17 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 from kg.rdf.vocab import INFERRED_GRAPH, KG, XSD
 from kg.reasoning.basis import INPUTS_PREDICATES
 from kg.reasoning.facts import case_iris
+from kg.reasoning.statements import (
+    Statement,
+    iri,
+    nquads,
+    of_quad,
+    of_row,
+    predicate_of,
+    statement,
+    text,
+    triples,
+)
 from kg.store.base import Store
 
 WRITE_QUADS = 4000  # triples per update request (deleted plus inserted)
@@ -63,7 +77,7 @@ LOOKUP_CASES = 250  # cases bound per query (larger VALUES blocks make Oxigraph 
 REWRITE_SHARE = 0.10
 
 _PREFIX = "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
-# Every quad case_quads writes: the case's classes, its assessments, their contributions. Three
+# Every quad case_statements writes: the case's classes, its assessments, their contributions. Three
 # basic patterns (a UNION joined with the case binding is re-evaluated per case by Oxigraph 0.5).
 _OLD_QUADS = (
     "SELECT ?case (?case AS ?s) ?p ?o WHERE {{ {values} GRAPH {g} {{ ?case ?p ?o }} }}",
@@ -76,6 +90,7 @@ _OLD_QUADS = (
 
 # What a case's results were made from: the two records, and the one earlier versions wrote.
 _INPUTS = frozenset({*INPUTS_PREDICATES, KG.inputsDigest})
+_INPUT_TERMS = frozenset(str(p) for p in _INPUTS)
 # The quads about a case that tell whether its results must be read back: its results digest and
 # what they were made from. The predicates are filtered, not bound: a second VALUES block made
 # Oxigraph 0.5 scan the whole graph (0.41 s for 250 cases of 10,000, against 0.02 s).
@@ -90,10 +105,6 @@ _WITHDRAW_COUNT = (
     f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run {KG.inferredQuadCount} ?n }} }} "
     f"WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; {KG.inferredQuadCount} ?n }} }}"
 )
-
-
-def _line(quad: Quad) -> str:
-    return f"{quad.subject} {quad.predicate} {quad.object} ."
 
 
 def _solutions(store: Store, sparql: str) -> QuerySolutions:
@@ -112,9 +123,9 @@ class InferredWriter:
         self.changed = 0  # quads deleted or inserted
         self.net = 0  # quads inserted less quads deleted
         self._unflushed = 0
-        self._add_quads = getattr(store, "add_quads", None)
-        self._bulk_add_quads = getattr(store, "bulk_add_quads", None)
-        self._bulk: list[Quad] = []  # quads of whole cases queued for bulk_add_quads
+        self._add_nquads = getattr(store, "add_nquads", None)
+        self._bulk_add_nquads = getattr(store, "bulk_add_nquads", None)
+        self._bulk: list[Statement] = []  # whole cases' statements queued for bulk_add_nquads
         self._bulk_written = False  # bulk writes since the last compaction
         self._rewritten = 0  # quads deleted or inserted in transactions since then
         self._total: int | None = None  # quads about cases the graph holds, once finished
@@ -129,46 +140,45 @@ class InferredWriter:
         self._digests: dict[str, str] = {}  # case -> results digest held
         # what each case's results were made from (kept out of their digest, so that a new basis
         # with the same results swaps those quads instead of comparing every quad)
-        self._inputs: dict[str, frozenset[Quad]] = {}
+        self._inputs: dict[str, frozenset[Statement]] = {}
         # what the last run that finished left (its record is written last): its cases' quads
         self._recorded_total = None if self._fresh else _recorded_total(store)
         self._count_withdrawn = self._recorded_total is None  # see _withdraw_count
 
-    def old_quads(self, cases: Sequence[str]) -> dict[str, set[Quad]]:
+    def old_statements(self, cases: Sequence[str]) -> dict[str, set[Statement]]:
         """The quads the inferred graph now holds about some cases, by case."""
-        old: dict[str, set[Quad]] = defaultdict(set)
+        old: dict[str, set[Statement]] = defaultdict(set)
         for start in range(0, len(cases), LOOKUP_CASES):
             part = cases[start : start + LOOKUP_CASES]
             values = "VALUES ?case { " + " ".join(str(NamedNode(c)) for c in part) + " }"
             for query in _OLD_QUADS:
                 for row in _solutions(self.store, query.format(values=values, g=INFERRED_GRAPH)):
-                    quad = Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)  # type: ignore[arg-type]
-                    old[row["case"].value].add(quad)  # type: ignore[union-attr]
+                    old[row["case"].value].add(of_row(row))  # type: ignore[union-attr]
         return old
 
-    def write_chunk(self, new: dict[str, list[Quad]]) -> None:
+    def write_chunk(self, new: dict[str, list[Statement]]) -> None:
         """Make the inferred graph hold exactly ``new[case]`` for each case of a chunk, with the
         case's digest (none for a case whose list is empty: it is being removed)."""
         new = {case: with_digest(case, quads) for case, quads in new.items()}
         self._look_up_held(sorted(new))
-        unchanged = [c for c in new if new[c] and self._digests.get(c) == new[c][-1].object.value]
+        unchanged = [c for c in new if new[c] and self._digests.get(c) == _digest_of(new[c])]
         self._swap_inputs({case: new.pop(case) for case in unchanged})
         for case, quads in new.items():  # what the graph holds once this chunk is written
-            self._digests[case] = quads[-1].object.value if quads else ""
+            self._digests[case] = _digest_of(quads) if quads else ""
             self._inputs[case] = _inputs_of(quads)
         cases = sorted(new)
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
-        if fresh and callable(self._bulk_add_quads):
+        if fresh and callable(self._bulk_add_nquads):
             self._add_bulk(_whole_cases(new, cases))
             return
         self._settle_bulk()  # what a lookup or a transaction below must see
-        old = {} if fresh else {c: q for c, q in self.old_quads(cases).items() if q}
-        if not old and callable(self._add_quads):
+        old = {} if fresh else {c: q for c, q in self.old_statements(cases).items() if q}
+        if not old and callable(self._add_nquads):
             self._add_only(_whole_cases(new, cases))
             return
-        removed: list[Quad] = []
-        added: list[Quad] = []
+        removed: list[Statement] = []
+        added: list[Statement] = []
         for case in cases:
             before = old.get(case, set())
             quads = new[case]  # each once (with_digest)
@@ -193,28 +203,27 @@ class InferredWriter:
             part = unknown[start : start + LOOKUP_CASES]
             values = "VALUES ?case { " + " ".join(str(NamedNode(c)) for c in part) + " }"
             query = _HELD.format(values=values, predicates=predicates, g=INFERRED_GRAPH)
-            inputs: dict[str, set[Quad]] = defaultdict(set)
+            inputs: dict[str, set[Statement]] = defaultdict(set)
             for row in _solutions(self.store, query):
                 case, predicate = row["case"], row["p"]
                 if predicate == KG.resultsDigest:
                     self._digests[case.value] = row["o"].value  # type: ignore[union-attr]
                 else:
-                    quad = Quad(case, predicate, row["o"], INFERRED_GRAPH)  # type: ignore[arg-type]
-                    inputs[case.value].add(quad)  # type: ignore[union-attr]
+                    inputs[case.value].add(of_row(row, "case"))  # type: ignore[union-attr]
             self._inputs.update({case: frozenset(quads) for case, quads in inputs.items()})
 
-    def _swap_inputs(self, unchanged: dict[str, list[Quad]]) -> None:
+    def _swap_inputs(self, unchanged: dict[str, list[Statement]]) -> None:
         """For cases whose results are as held, replace only the inputs records that changed."""
-        removed: list[Quad] = []
-        added: list[Quad] = []
+        removed: list[Statement] = []
+        added: list[Statement] = []
         for case, quads in sorted(unchanged.items()):
             self.written += len(quads)
             now, held = _inputs_of(quads), self._inputs.get(case, frozenset())
             if now == held:
                 continue
             self._inputs[case] = now
-            removed += sorted(held - now, key=str)
-            added += sorted(now - held, key=str)
+            removed += sorted(held - now)
+            added += sorted(now - held)
             if len(removed) + len(added) >= WRITE_QUADS:
                 self._settle_bulk()  # a case queued for a bulk write must be there to be changed
                 self._apply(removed, added)
@@ -223,7 +232,7 @@ class InferredWriter:
             self._settle_bulk()
             self._apply(removed, added)
 
-    def _add_bulk(self, added: list[Quad]) -> None:
+    def _add_bulk(self, added: list[Statement]) -> None:
         """Queue a batch of whole cases for the next bulk write (few large writes, few files)."""
         self.written += len(added)
         self._bulk += added
@@ -245,7 +254,7 @@ class InferredWriter:
         self._wait_bulk()
         if self._loader is None:
             self._loader = ThreadPoolExecutor(1, thread_name_prefix="kg-inferred-bulk")
-        self._loading = self._loader.submit(self._bulk_add_quads, quads)  # type: ignore[arg-type]
+        self._loading = self._loader.submit(self._bulk_add_nquads, nquads(quads))  # type: ignore[arg-type]
         self.changed += len(quads)
         self.net += len(quads)
         self._bulk_written = True
@@ -316,13 +325,13 @@ class InferredWriter:
             self._bulk_written = False
             self._rewritten = 0
 
-    def _add_only(self, added: list[Quad]) -> None:
+    def _add_only(self, added: list[Statement]) -> None:
         """Insert a batch of whole cases in one store transaction, no SPARQL text."""
         self.written += len(added)
         if not added:
             return
         self._withdraw_count()
-        self._add_quads(added)  # type: ignore[misc]
+        self._add_nquads(nquads(added))  # type: ignore[misc]
         self.changed += len(added)
         self.net += len(added)
         self._rewritten += len(added)
@@ -330,7 +339,7 @@ class InferredWriter:
         if self._unflushed >= FLUSH_QUADS:
             self._flush()
 
-    def _apply(self, removed: list[Quad], added: list[Quad]) -> None:
+    def _apply(self, removed: list[Statement], added: list[Statement]) -> None:
         """One update: delete then insert (whole cases only, so a crash splits no case)."""
         if not removed and not added:
             return
@@ -340,11 +349,9 @@ class InferredWriter:
         parts = [] if self._count_withdrawn else [_WITHDRAW_COUNT]
         self._count_withdrawn = True
         if removed:
-            body = "\n".join(_line(q) for q in removed)
-            parts.append(f"DELETE DATA {{ GRAPH {INFERRED_GRAPH} {{\n{body}\n}} }}")
+            parts.append(f"DELETE DATA {{ GRAPH {INFERRED_GRAPH} {{\n{triples(removed)}\n}} }}")
         if added:
-            body = "\n".join(_line(q) for q in added)
-            parts.append(f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{\n{body}\n}} }}")
+            parts.append(f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{\n{triples(added)}\n}} }}")
         self.store.update(" ;\n".join(parts))
         self._unflushed += len(removed) + len(added)
         if self._unflushed >= FLUSH_QUADS:
@@ -408,7 +415,7 @@ class InferredWriter:
             f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?run ?p ?o }} }} "
             f"WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?run a {KG.ReasonerRun} ; ?p ?o }} }} ;\n"
             f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{\n"
-            + "\n".join(_line(q) for q in [*run_quads, count])
+            + triples(of_quad(q) for q in [*run_quads, count])
             + "\n} }"
         )
 
@@ -477,9 +484,9 @@ def _number(store: Store, sparql: str) -> int:
     return int(next(iter(_solutions(store, sparql)))["n"].value)  # type: ignore[union-attr]
 
 
-def _inputs_of(quads: list[Quad]) -> frozenset[Quad]:
-    """What a case's results were made from, among its quads."""
-    return frozenset(q for q in quads if q.predicate in _INPUTS)
+def _inputs_of(quads: list[Statement]) -> frozenset[Statement]:
+    """What a case's results were made from, among its statements."""
+    return frozenset(q for q in quads if predicate_of(q) in _INPUT_TERMS)
 
 
 def _recorded_total(store: Store) -> int | None:
@@ -493,19 +500,20 @@ def _recorded_total(store: Store) -> int | None:
     return None if found is None else int(found["n"].value)  # type: ignore[union-attr]
 
 
-def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
-    """A case's quads, each once, then its digest: a SHA-256 of their sorted N-Quads lines, which
-    depends on what the quads say, not on the order they were made in, and leaves out the
-    records of what the results were made from (``kg:inputsChecksum``, ``kg:inputsBasis``, and
-    an earlier version's ``kg:inputsDigest``): they are not part of the results. No quads, no
-    digest.
+def with_digest(case: str, quads: list[Statement]) -> list[Statement]:
+    """A case's statements, each once, then its digest: a SHA-256 of their sorted N-Quads lines
+    (without the final dot), which depends on what the quads say, not on the order they were
+    made in, and leaves out the records of what the results were made from
+    (``kg:inputsChecksum``, ``kg:inputsBasis``, and an earlier version's ``kg:inputsDigest``):
+    they are not part of the results. No quads, no digest. The lines are those pyoxigraph
+    writes for the quads, so results written as quads by earlier versions have the same digest.
 
     >>> from kg.rdf.vocab import RDF
-    >>> a = Quad(NamedNode("http://x/c"), RDF.type, KG.Case, INFERRED_GRAPH)
-    >>> b = Quad(NamedNode("http://x/c"), KG.pnsRule, Literal("r"), INFERRED_GRAPH)
+    >>> a = statement(iri("http://x/c"), RDF.type, str(KG.Case))
+    >>> b = statement(iri("http://x/c"), KG.pnsRule, text("r"))
     >>> with_digest("http://x/c", [a, b, a])[-1] == with_digest("http://x/c", [b, a])[-1]
     True
-    >>> c = Quad(NamedNode("http://x/c"), KG.inputsBasis, Literal("i"), INFERRED_GRAPH)
+    >>> c = statement(iri("http://x/c"), KG.inputsBasis, text("i"))
     >>> with_digest("http://x/c", [a, c])[-1] == with_digest("http://x/c", [a])[-1]
     True
     >>> with_digest("http://x/c", [])
@@ -514,9 +522,15 @@ def with_digest(case: str, quads: list[Quad]) -> list[Quad]:
     unique = list(dict.fromkeys(quads))
     if not unique:
         return []
-    results = sorted(str(q) for q in unique if q.predicate not in _INPUTS)
+    graph = f" {INFERRED_GRAPH}"
+    results = sorted(q + graph for q in unique if predicate_of(q) not in _INPUT_TERMS)
     digest = hashlib.sha256("\n".join(results).encode()).hexdigest()
-    return [*unique, Quad(NamedNode(case), KG.resultsDigest, Literal(digest), INFERRED_GRAPH)]
+    return [*unique, statement(iri(case), KG.resultsDigest, text(digest))]
+
+
+def _digest_of(quads: list[Statement]) -> str:
+    """The digest :func:`with_digest` put last (a plain literal of hexadecimal digits)."""
+    return quads[-1].rsplit(" ", 1)[1].strip('"')
 
 
 _RUN_RECORD = (
@@ -524,7 +538,7 @@ _RUN_RECORD = (
 )
 
 
-def _whole_cases(new: dict[str, list[Quad]], cases: list[str]) -> list[Quad]:
+def _whole_cases(new: dict[str, list[Statement]], cases: list[str]) -> list[Statement]:
     """Every quad of some cases, in case order (each once already: :func:`with_digest`)."""
     return [q for case in cases for q in new[case]]
 

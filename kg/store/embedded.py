@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
 from kg.errors import QueryError, StoreError
 from kg.store.base import QueryResult
@@ -201,27 +201,30 @@ class EmbeddedStore:
         self._store.update(sparql)
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads in one transaction (all or none), without writing and parsing SPARQL text.
-
-        Reasoning's first run inserts its whole inferred graph this way, batch by batch; remote
-        stores have no such method and get ``INSERT DATA`` updates instead.
-        """
+        """Add quads in one transaction (all or none), without writing and parsing SPARQL text."""
         self._store.extend(quads)
 
-    def bulk_add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads as new files on disk: about 4x faster than :meth:`add_quads`, not atomic.
+    def add_nquads(self, data: bytes) -> None:
+        """Add N-Quads text in one transaction (all or none), without SPARQL text.
+
+        Reasoning inserts the results of new cases this way, a batch of cases at a time; remote
+        stores have no such method and get ``INSERT DATA`` updates instead.
+        """
+        self._store.load(data, RdfFormat.N_QUADS)
+
+    def bulk_add_nquads(self, data: bytes) -> None:
+        """Add N-Quads text as new files on disk: about 4x faster than :meth:`add_nquads`, not
+        atomic.
 
         For writes a failed run can redo: a crash may leave part of the quads written. Reasoning
         uses it only to fill an inferred graph that was empty when the run began; a run that
         stops midway leaves no run record, and the next run finds the graph not empty and brings
         every case to its results through transactions.
 
-        The quads go through N-Quads text to pyoxigraph's bulk loader, which lets other Python
-        threads run while it loads (``bulk_extend`` holds the interpreter throughout), so a
-        caller can go on working while a thread writes; the text is parsed leniently, since
-        pyoxigraph wrote it from terms it had checked.
+        pyoxigraph's bulk loader lets other Python threads run while it loads, so a caller can go
+        on working while a thread writes. The text is parsed leniently (IRIs are not checked
+        again): reasoning writes it from IRIs the store already held or the project mints.
         """
-        data = serialize(quads, format=RdfFormat.N_QUADS)
         self._store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
