@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kg.rdf.vocab import KG
-from kg.reasoning.facts import CaseFacts, build_facts
+from kg.reasoning.facts import COLUMNS, CaseFacts, build_facts
 from kg.reasoning.pns import classify_pns
 
 CASE = "https://example.org/case/two-cancers"
@@ -29,7 +29,7 @@ def _case_rows(*intervals: tuple[int, int]) -> list[dict[str, Any]]:
 
 
 def _facts(rows: list[dict[str, Any]]) -> CaseFacts:
-    tables = {"cases": rows}
+    tables = {"cases": [tuple(row[column] for column in COLUMNS["cases"]) for row in rows]}
     return build_facts(lambda name: iter(tables.get(name, [])))[CASE]
 
 

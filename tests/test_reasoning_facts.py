@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.errors import StoreError
 from kg.reasoning import facts as facts_module
 from kg.reasoning.facts import case_iris, read_case_facts, spool_case_facts, spooled_facts
 from kg.store import EmbeddedStore
@@ -32,3 +33,14 @@ def test_spooled_facts_equal_one_read_of_the_store(
     expected = read_case_facts(built_store)
     assert len(expected) > 3, "the curated cases should fill more than one chunk"
     assert spooled == expected
+
+
+def test_a_fact_query_whose_variables_moved_is_refused(
+    built_store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spooled rows are read by position: a query selecting its variables in another order than
+    the one the facts are read in would mix up fields, so it is an error, not wrong facts."""
+    shuffled = dict(facts_module.COLUMNS, labs=("case", "test", "loinc", "interpretation"))
+    monkeypatch.setattr(facts_module, "COLUMNS", shuffled)
+    with pytest.raises(StoreError, match=r"labs\.rq selects .* but the facts are read as"):
+        spool_case_facts(built_store, [case_iris(built_store)], tmp_path)
