@@ -243,6 +243,11 @@ def test_a_rerun_with_nothing_changed_reads_no_facts(
 
     monkeypatch.setattr(reason_module, "spool_case_facts", no_reads)
     monkeypatch.setattr(reason_module, "spool_facts_of_graphs", no_reads)
+
+    def no_hpo() -> None:
+        raise AssertionError("HPO parsed for a run that keeps every case")
+
+    monkeypatch.setattr(reason_module, "load_hpo", no_hpo)
     report = reason(store, "hermit")
     assert (report.kept, report.profiles) == (8, 0)
     assert inferred(store) == once[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from kg.errors import TerminologyError
 from kg.paths import ONCOTREE_JSON
-from kg.terminology.hpo import Hpo, load_hpo
+from kg.terminology.hpo import Hpo, hpo_release, load_hpo
 from kg.terminology.oncotree import OncoTree, load_oncotree
 from kg.terminology.sarcoma import (
     GROUPING_TSV,
@@ -230,3 +231,19 @@ def test_unknown_hpo_id_is_an_error_with_suggestions(hpo: Hpo) -> None:
 def test_missing_hpo_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(TerminologyError, match=r"hp\.obo"):
         load_hpo(tmp_path / "hp.obo")
+
+
+def test_the_release_read_from_the_header_is_the_parsed_one(hpo: Hpo, tmp_path: Path) -> None:
+    """Reasoning's basis reads the release from the header alone; it must be the release the
+    criteria are then assessed with."""
+    assert hpo_release() == hpo.release
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", hpo.release)
+    other = tmp_path / "hp.obo"
+    other.write_text("format-version: 1.2\ndata-version: hp/releases/2031-02-03\n\n[Term]\n")
+    assert hpo_release(other) == "2031-02-03"
+    headless = tmp_path / "headless.obo"
+    headless.write_text("format-version: 1.2\n\n[Term]\ndata-version: hp/releases/2031-02-03\n")
+    with pytest.raises(TerminologyError, match="no data-version line"):
+        hpo_release(headless)
+    with pytest.raises(TerminologyError, match="cannot read the HPO release"):
+        hpo_release(tmp_path / "absent.obo")

@@ -34,7 +34,7 @@ from kg.catalog import ontology_checksum
 from kg.rdf.vocab import INFERRED_GRAPH, KG
 from kg.reasoning.statements import Statement, iri, statement, text
 from kg.store.base import Store
-from kg.terminology.hpo import load_hpo
+from kg.terminology.hpo import hpo_release
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # kg/
 # The code a case's results depend on: a change to any of these files may change them (kg/rdf
@@ -58,7 +58,7 @@ def code_digest(package: Path = _PACKAGE) -> str:
 
 def basis_digest(reasoner: str, version: str) -> str:
     """The digest of what every case's results depend on besides the case itself."""
-    parts = (reasoner, version, ontology_checksum(), code_digest(), load_hpo().release)
+    parts = (reasoner, version, ontology_checksum(), code_digest(), hpo_release())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -125,9 +125,6 @@ def reason(
     :raises ReasonerError: when the reasoner fails.
     """
     stages = StageTimer()
-    hpo = load_hpo()
-    is_a = lru_cache(maxsize=IS_A_MEMO)(hpo.is_a)
-    canonical = Canonicaliser(is_a)
     version = reasoner_version(reasoner)
     with stages("plan"):
         plan = plan_run(store, basis_digest(reasoner, version), reuse=not every_case)
@@ -137,6 +134,9 @@ def reason(
         with stages("prefetch"):
             _prefetch(store)
     chunks = list(_chunks(todo))
+    # HPO is parsed only when some case must be reasoned about (about a second)
+    is_a = lru_cache(maxsize=IS_A_MEMO)(load_hpo().is_a) if chunks else _no_case_asks
+    canonical = Canonicaliser(is_a)
     with tempfile.TemporaryDirectory(prefix="kg-reason-") as spool:
         if chunks:
             with stages("read facts"):
@@ -181,6 +181,11 @@ def reason(
     return ReasoningReport(
         info, plan.cases, len(classified), results, stages.seconds, len(patterns), plan.kept
     )
+
+
+def _no_case_asks(term: str, ancestor: str) -> bool:
+    """Subsumption for a run with no case to reason about: nothing asks."""
+    raise AssertionError(f"HPO asked whether {term} is a {ancestor} with no case to reason about")
 
 
 def _statements(results: CaseResults, run: NamedNode, plan: RunPlan) -> list[Statement]:

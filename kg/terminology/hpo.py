@@ -188,6 +188,28 @@ def load_hpo(path: Path | None = None) -> Hpo:
     )
 
 
+@cache
+def hpo_release(path: Path | None = None) -> str:
+    """The release of an HPO OBO file, read from its header alone.
+
+    What a reasoning run's results depend on includes the HPO release; a run with no case to
+    reason about needs nothing else from HPO, and parsing the whole file takes about a second.
+
+    :raises TerminologyError: when the file is missing or has no ``data-version``.
+    """
+    source = path or hpo_obo_path()
+    header: list[str] = []
+    try:
+        with source.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("["):
+                    break
+                header.append(line.rstrip("\n"))
+    except OSError as error:
+        raise TerminologyError(f"{source}: cannot read the HPO release: {error}") from error
+    return _release_of(header, source)
+
+
 def _split_stanzas(text: str) -> tuple[list[str], list[list[str]]]:
     """Split an OBO file into its header lines and the tag lines of each ``[Term]`` stanza."""
     header: list[str] = []
