@@ -32,7 +32,7 @@ from pyoxigraph import Literal, QuerySolutions
 
 from kg.catalog import ontology_checksum
 from kg.rdf.vocab import INFERRED_GRAPH, KG
-from kg.reasoning.statements import Statement, iri, statement, text
+from kg.reasoning.statements import Statement, iri, statement, text, unique_text
 from kg.store.base import Store
 from kg.terminology.hpo import hpo_release
 
@@ -70,7 +70,7 @@ def inputs_statements(case: str, basis: str, checksum: str) -> list[Statement]:
     statements (:mod:`kg.reasoning.statements`)."""
     node = iri(case)
     return [
-        statement(node, KG.inputsChecksum, text(checksum)),
+        statement(node, KG.inputsChecksum, unique_text(checksum)),
         statement(node, KG.inputsBasis, text(basis)),
     ]
 

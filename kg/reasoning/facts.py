@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import NamedNode, QuerySolution, QuerySolutions
 
 from kg.cores import usable_cores
 from kg.errors import StoreError
@@ -148,12 +148,11 @@ Rows = Callable[[str], Iterable[Row]]  # a fact query's name -> its rows
 
 
 def _rows(store: Store, name: str) -> list[Row]:
-    """Run a fact query over every case (its values by name: a server may order them as it
-    likes)."""
+    """Run a fact query over every case."""
     result = store.query(_query(name))
     assert isinstance(result, QuerySolutions)
-    columns = COLUMNS[name]
-    return [tuple(_value(row[n]) for n in columns) for row in result]
+    row_of = _row_maker(name, result)
+    return [row_of(solution) for solution in result]
 
 
 def _value(term: object) -> str | None:
@@ -231,10 +230,11 @@ def _spool_graphs(store: Store, name: str, cases: list[str], handle: IO[bytes]) 
     for text in with_graph_batches(_query(name), [NamedNode(case) for case in cases]):
         result = store.query(text)
         assert isinstance(result, QuerySolutions)
+        row_of = _row_maker(name, result)
         if names is None:
-            names = _columns(name, result)
+            names = COLUMNS[name]
             pickle.dump(names, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        rows = [tuple(v.value if v is not None else None for v in row) for row in result]
+        rows = [row_of(solution) for solution in result]
         if rows:
             pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -330,16 +330,16 @@ def _spool_query(
     """Run one fact query over every case and file its rows by chunk (``{chunk}.{name}``)."""
     result = store.query(_query(name))
     assert isinstance(result, QuerySolutions)
-    names = _columns(name, result)
+    row_of = _row_maker(name, result)
     buffers: dict[int, list[tuple[str | None, ...]]] = {i: [] for i in range(chunks)}
     handles = {i: (directory / f"{i}.{name}").open("wb") for i in range(chunks)}
     try:
         for handle in handles.values():
-            pickle.dump(names, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(COLUMNS[name], handle, protocol=pickle.HIGHEST_PROTOCOL)
         held = 0
         for solution in result:
-            values = tuple(v.value if v is not None else None for v in solution)
-            index = chunk_of.get(values[0])  # every fact query selects ?case first
+            values = row_of(solution)
+            index = chunk_of.get(values[0])  # ?case first (COLUMNS)
             if index is None:
                 continue
             buffers[index].append(values)
@@ -353,13 +353,24 @@ def _spool_query(
             handle.close()
 
 
-def _columns(name: str, result: QuerySolutions) -> tuple[str, ...]:
-    """The variables a fact query returns, which must be :data:`COLUMNS` in that order (the
-    spool keeps rows as tuples; ``?case`` first, which files them by chunk)."""
+def _row_maker(name: str, result: QuerySolutions) -> Callable[[QuerySolution], Row]:
+    """How to turn a fact query's solutions into rows in the order of :data:`COLUMNS`: as they
+    come when the query returns its variables in that order (the .rq files select them so),
+    else by name, for a server that orders them otherwise.
+
+    :raises StoreError: when the query does not return a variable the facts are read from.
+    """
+    columns = COLUMNS[name]
     names = tuple(v.value for v in result.variables)
-    if names != COLUMNS[name]:
-        raise StoreError(f"{name}.rq selects {names}, but the facts are read as {COLUMNS[name]}")
-    return names
+    if names == columns:
+        return lambda solution: tuple(_value(term) for term in solution)
+    missing = [column for column in columns if column not in names]
+    if missing:
+        raise StoreError(
+            f"{name}.rq returns {', '.join(names)} but not {', '.join(missing)}, which the "
+            "case facts are read from"
+        )
+    return lambda solution: tuple(_value(solution[column]) for column in columns)
 
 
 def _flush(buffers: dict[int, list[tuple[str | None, ...]]], handles: dict[int, IO[bytes]]) -> None:

@@ -23,7 +23,8 @@ Statement = str  # "<subject> <predicate> object", N-Quads terms, in the inferre
 
 GRAPH = str(INFERRED_GRAPH)
 # Literal texts of results repeat from case to case (statuses, reasons, labels, weights); the
-# distinct ones number in the thousands, and this bounds them whatever the corpus.
+# distinct ones number in the thousands, and this bounds them whatever the corpus. Texts that do
+# not repeat (digests, file checksums) go through :func:`unique_text`, outside the memo.
 LITERAL_MEMO = 1 << 16
 
 
@@ -38,18 +39,40 @@ def iri(value: str) -> str:
 
 @lru_cache(maxsize=LITERAL_MEMO)
 def text(value: str) -> str:
-    """A plain literal as an N-Quads term, escaped as pyoxigraph escapes it.
+    """A plain literal that recurs across cases as an N-Quads term, escaped as pyoxigraph
+    escapes it.
 
     >>> text('said "no"')
     '"said \\\\"no\\\\""'
     """
+    return unique_text(value)
+
+
+def unique_text(value: str) -> str:
+    """A plain literal as an N-Quads term, not remembered: for texts met once (a digest)."""
     return str(Literal(value))
 
 
-@lru_cache(maxsize=LITERAL_MEMO)
 def typed_text(value: object, datatype: NamedNode) -> str:
     """A typed literal as an N-Quads term, in the lexical form :func:`~kg.rdf.convert.typed`
-    gives (decimals fixed-point, booleans ``true``/``false``)."""
+    gives (decimals fixed-point, booleans ``true``/``false``).
+
+    Remembered by value, where equal numbers are one entry: a float zero is made positive
+    first, so that ``-0.0`` and ``0.0`` give the same text whichever comes first.
+
+    >>> from kg.rdf.vocab import XSD
+    >>> typed_text(-0.0, XSD.decimal) == typed_text(0.0, XSD.decimal)
+    True
+    >>> typed_text(0.0, XSD.decimal).split("^^")[0]
+    '"0"'
+    """
+    if isinstance(value, float):
+        value += 0.0  # -0.0 + 0.0 is 0.0
+    return _typed_text(value, datatype)
+
+
+@lru_cache(maxsize=LITERAL_MEMO)
+def _typed_text(value: object, datatype: NamedNode) -> str:
     return str(typed(value, datatype))
 
 

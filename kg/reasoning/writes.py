@@ -39,8 +39,8 @@ a case's digest without all its quads. The digest leaves out what the results we
 than reading all its quads back. Results written by earlier versions carry one ``kg:inputsDigest``
 instead, which goes the same way.
 
-Quads are handled as statements (:mod:`kg.reasoning.statements`): N-Quads text, compared,
-hashed and written as text, never made into pyoxigraph objects.
+A case's quads are handled as statements (:mod:`kg.reasoning.statements`): N-Quads text,
+compared, hashed and written as text, never made into pyoxigraph ``Quad`` objects.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ from kg.reasoning.statements import (
     of_row,
     predicate_of,
     statement,
-    text,
     triples,
+    unique_text,
 )
 from kg.store.base import Store
 
@@ -251,10 +251,11 @@ class InferredWriter:
         if not self._bulk:
             return
         quads, self._bulk = self._bulk, []
+        data = nquads(quads)  # made while the write before is still in flight
         self._wait_bulk()
         if self._loader is None:
             self._loader = ThreadPoolExecutor(1, thread_name_prefix="kg-inferred-bulk")
-        self._loading = self._loader.submit(self._bulk_add_nquads, nquads(quads))  # type: ignore[arg-type]
+        self._loading = self._loader.submit(self._bulk_add_nquads, data)  # type: ignore[arg-type]
         self.changed += len(quads)
         self.net += len(quads)
         self._bulk_written = True
@@ -510,10 +511,10 @@ def with_digest(case: str, quads: list[Statement]) -> list[Statement]:
 
     >>> from kg.rdf.vocab import RDF
     >>> a = statement(iri("http://x/c"), RDF.type, str(KG.Case))
-    >>> b = statement(iri("http://x/c"), KG.pnsRule, text("r"))
+    >>> b = statement(iri("http://x/c"), KG.pnsRule, unique_text("r"))
     >>> with_digest("http://x/c", [a, b, a])[-1] == with_digest("http://x/c", [b, a])[-1]
     True
-    >>> c = statement(iri("http://x/c"), KG.inputsBasis, text("i"))
+    >>> c = statement(iri("http://x/c"), KG.inputsBasis, unique_text("i"))
     >>> with_digest("http://x/c", [a, c])[-1] == with_digest("http://x/c", [a])[-1]
     True
     >>> with_digest("http://x/c", [])
@@ -525,7 +526,7 @@ def with_digest(case: str, quads: list[Statement]) -> list[Statement]:
     graph = f" {INFERRED_GRAPH}"
     results = sorted(q + graph for q in unique if predicate_of(q) not in _INPUT_TERMS)
     digest = hashlib.sha256("\n".join(results).encode()).hexdigest()
-    return [*unique, statement(iri(case), KG.resultsDigest, text(digest))]
+    return [*unique, statement(iri(case), KG.resultsDigest, unique_text(digest))]
 
 
 def _digest_of(quads: list[Statement]) -> str:
