@@ -226,14 +226,11 @@ def spool_facts_of_graphs(store: Store, chunks: list[list[str]], directory: Path
 
 
 def _spool_graphs(store: Store, name: str, cases: list[str], handle: IO[bytes]) -> None:
-    names: tuple[str, ...] | None = None
+    pickle.dump(COLUMNS[name], handle, protocol=pickle.HIGHEST_PROTOCOL)
     for text in with_graph_batches(_query(name), [NamedNode(case) for case in cases]):
         result = store.query(text)
         assert isinstance(result, QuerySolutions)
         row_of = _row_maker(name, result)
-        if names is None:
-            names = COLUMNS[name]
-            pickle.dump(names, handle, protocol=pickle.HIGHEST_PROTOCOL)
         rows = [row_of(solution) for solution in result]
         if rows:
             pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)

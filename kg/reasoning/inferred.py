@@ -56,16 +56,20 @@ def run_quads(
     return [Quad(node, p, o, INFERRED_GRAPH) for p, o in values if o is not None]
 
 
+# each term of the vocabulary as N-Quads text, by local name
+_TERM = {name: str(term) for name, term in KG.terms.items()}
+
+
 def case_statements(results: CaseResults, run: NamedNode) -> list[Statement]:
     """All inferred quads about one case, as statements (:mod:`kg.reasoning.statements`)."""
     case = iri(results.case)
-    out = [statement(case, RDF.type, _CLASS[name]) for name in sorted(results.owl.classes)]
+    out = [statement(case, RDF.type, _TERM[name]) for name in sorted(results.owl.classes)]
     out += _bohan_peter(case, results, str(run))
     for score in results.eular:
         out += _eular(case, score, str(run))
     pns = iri(f"{results.case}/assessment/pns-2004")
     for p, o in (
-        (RDF.type, _CLASS["PnsAssessment"]),
+        (RDF.type, _TERM["PnsAssessment"]),
         (KG.assessedCase, case),
         (KG.producedBy, str(run)),
         (KG.pnsClass, text(results.pns.pns_class)),
@@ -75,31 +79,27 @@ def case_statements(results: CaseResults, run: NamedNode) -> list[Statement]:
     return out
 
 
-# each class of the vocabulary as an N-Quads term
-_CLASS = {name: str(term) for name, term in KG.terms.items()}
-
-
 def _bohan_peter(case: str, results: CaseResults, run: str) -> list[Statement]:
     summary = iri(f"{results.case}/assessment/bohan-peter")
     assessment = results.bohan_peter
     out = [
-        statement(summary, RDF.type, _CLASS["ClassificationResult"]),
+        statement(summary, RDF.type, _TERM["ClassificationResult"]),
         statement(summary, KG.assessedCase, case),
         statement(summary, KG.criteriaSet, text("Bohan and Peter 1975")),
         statement(summary, KG.producedBy, run),
     ]
     owl_class = most_specific(results.owl.classes)
     if owl_class:
-        out.append(statement(summary, KG.reasonerClass, _CLASS[owl_class]))
+        out.append(statement(summary, KG.reasonerClass, _TERM[owl_class]))
     if assessment.supported_class:
-        out.append(statement(summary, KG.supportedClass, _CLASS[assessment.supported_class]))
+        out.append(statement(summary, KG.supportedClass, _TERM[assessment.supported_class]))
     out += [statement(summary, KG.couldChange, text(c)) for c in assessment.could_change]
     for status in assessment.criteria:
         node = iri(f"{results.case}/assessment/bohan-peter/{status.criterion}")
         for p, o in (
-            (RDF.type, _CLASS["CriterionAssessment"]),
+            (RDF.type, _TERM["CriterionAssessment"]),
             (KG.assessedCase, case),
-            (KG.criterion, _CLASS[CRITERIA[status.criterion]]),
+            (KG.criterion, _TERM[CRITERIA[status.criterion]]),
             (KG.assessmentStatus, text(status.status)),
             (KG.assessmentReason, text(status.reason)),
             (KG.producedBy, run),
@@ -113,7 +113,7 @@ def _eular(case: str, score: EularScore, run: str) -> list[Statement]:
     base = f"{case[1:-1]}/assessment/eular-acr-2017/{variant}"
     node = iri(base)
     values = [
-        (RDF.type, _CLASS["EularAcrScore"]),
+        (RDF.type, _TERM["EularAcrScore"]),
         (KG.assessedCase, case),
         (KG.producedBy, run),
         (KG.withBiopsy, typed_text(score.with_biopsy, XSD.boolean)),
@@ -127,7 +127,7 @@ def _eular(case: str, score: EularScore, run: str) -> list[Statement]:
         part = iri(f"{base}/{contribution.variable.key}")
         out.append(statement(node, KG.hasContribution, part))
         for p, o in (
-            (RDF.type, _CLASS["ScoreContribution"]),
+            (RDF.type, _TERM["ScoreContribution"]),
             (KG.variableLabel, text(contribution.variable.label)),
             (KG.weight, typed_text(contribution.weight, XSD.decimal)),
             (KG.variableStatus, text(contribution.status)),

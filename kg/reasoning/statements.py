@@ -76,24 +76,20 @@ def _typed_text(value: object, datatype: NamedNode) -> str:
     return str(typed(value, datatype))
 
 
-def statement(subject: str, predicate: NamedNode, obj: str) -> Statement:
-    """One statement from its subject and object terms (already N-Quads text)."""
-    return f"{subject} {predicate} {obj}"
-
-
-def of_terms(subject: object, predicate: object, obj: object) -> Statement:
-    """The statement of three terms, such as a query's row gives."""
+def statement(subject: object, predicate: object, obj: object) -> Statement:
+    """One statement from three terms: N-Quads text already, or pyoxigraph terms (whose ``str``
+    is their N-Quads text), such as a query's row gives."""
     return f"{subject} {predicate} {obj}"
 
 
 def of_row(row: QuerySolution, subject: str = "s") -> Statement:
     """The statement of a query row binding ``?p`` and ``?o`` and the subject variable."""
-    return of_terms(row[subject], row["p"], row["o"])
+    return statement(row[subject], row["p"], row["o"])
 
 
 def of_quad(quad: Quad) -> Statement:
     """The statement of a quad (its graph left out)."""
-    return of_terms(quad.subject, quad.predicate, quad.object)
+    return statement(quad.subject, quad.predicate, quad.object)
 
 
 def predicate_of(statement_: Statement) -> str:
