@@ -20,6 +20,8 @@ import kg.reasoning.writes
 from kg.rdf.convert import typed
 from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, XSD
 from kg.reasoning.basis import inputs_statements
+from kg.reasoning.eular import VARIABLES, Contribution
+from kg.reasoning.inferred import contribution_node
 from kg.reasoning.statements import (
     Statement,
     iri,
@@ -573,3 +575,115 @@ def test_statements_are_the_lines_pyoxigraph_writes_and_digests_those_of_quads()
     assert graph(direct) == graph(sparql) == set(made)  # the store gives back what was made
     earlier = hashlib.sha256("\n".join(sorted(str(q) for q in quads)).encode()).hexdigest()
     assert with_digest(case.value, made)[-1].endswith(f'"{earlier}"')
+
+
+# --- contribution nodes shared by the cases' scores -------------------------------------------
+
+FIRST, SECOND, THIRD = (
+    contribution_node("with-biopsy", Contribution(VARIABLES[n], "present", 1.3, f"observed {n}"))
+    for n in range(3)
+)
+
+
+def scored(case: str, *nodes: tuple[str, list[Statement]]) -> list[Statement]:
+    """:func:`results`, with a score linking to shared contribution nodes."""
+    score = iri(f"{case}/assessment/eular-acr-2017/with-biopsy")
+    own = [
+        statement(score, RDF.type, str(KG.EularAcrScore)),
+        statement(score, KG.assessedCase, iri(case)),
+    ]
+    own += [statement(score, KG.hasContribution, node) for node, _ in nodes]
+    return [*results(case, "same"), *own]
+
+
+def nodes_of(*nodes: tuple[str, list[Statement]]) -> dict[str, list[Statement]]:
+    return dict(nodes)
+
+
+def shared_run(
+    store: object, chunks: list[tuple[dict[str, list[Statement]], dict[str, list[Statement]]]],
+    cases: list[str] | None, *, every_case_written: bool = True,
+) -> None:  # fmt: skip
+    writer = InferredWriter(store)  # type: ignore[arg-type]
+    for new, shared in chunks:
+        writer.write_chunk(new, shared)
+    writer.finish(cases, RUN, [RECORD_QUAD], every_case_written=every_case_written)
+    writer.compact_if_needed()
+
+
+def case_quads(case: str, *nodes: tuple[str, list[Statement]]) -> set[Statement]:
+    return set(with_digest(case, scored(case, *nodes)))
+
+
+@pytest.mark.parametrize("kind", [BulkRecording, Recording, SparqlOnly])
+def test_contribution_nodes_are_written_once_and_left_out_of_the_count(kind: type) -> None:
+    """Three cases share FIRST, one also links SECOND: each node is written once, before the
+    cases, in a first run's bulk write, its transactions or its SPARQL updates alike; the record
+    counts the quads about cases only."""
+    a, b, c = (case_iri(n) for n in range(3))
+    store = kind(EmbeddedStore())
+    chunks = [
+        ({a: scored(a, FIRST), b: scored(b, FIRST, SECOND)}, nodes_of(FIRST, SECOND)),
+        ({c: scored(c, FIRST)}, nodes_of(FIRST)),
+    ]
+    shared_run(store, chunks, [a, b, c])
+    about_cases = case_quads(a, FIRST) | case_quads(b, FIRST, SECOND) | case_quads(c, FIRST)
+    assert graph(store.store) == about_cases | set(FIRST[1]) | set(SECOND[1]) | {RECORD}
+    assert recorded_count(store.store) == len(about_cases)
+    written = [
+        s for batch in getattr(store, "bulk", []) + getattr(store, "added", []) for s in batch
+    ]
+    written += [line for u in store.updates if "INSERT DATA" in u for line in u.splitlines()]
+    assert sum(FIRST[1][0] in line for line in written) == 1  # FIRST's type, written once
+
+
+def test_a_node_no_score_links_to_goes_when_the_run_ends() -> None:
+    """A case that no longer links SECOND (and another gone altogether, with THIRD) leaves the
+    nodes no score links to; the run deletes them and keeps FIRST, and the count stays exact,
+    in a run that writes every case and in one that keeps some."""
+    a, b, c = (case_iri(n) for n in range(3))
+    store = BulkRecording(EmbeddedStore())
+    first = {a: scored(a, FIRST), b: scored(b, FIRST, SECOND), c: scored(c, THIRD)}
+    shared_run(store, [(first, nodes_of(FIRST, SECOND, THIRD))], [a, b, c])
+    shared_run(store, [({b: scored(b, FIRST)}, nodes_of(FIRST))], [a, b], every_case_written=False)
+    about_cases = case_quads(a, FIRST) | case_quads(b, FIRST)
+    assert graph(store.store) == about_cases | set(FIRST[1]) | {RECORD}
+    assert recorded_count(store.store) == len(about_cases)
+    stray = statement(iri(f"{BASE}elsewhere"), KG.pnsRule, text("written by hand"))
+    store.store.add_nquads(nquads([stray]))
+    shared_run(store, [({a: scored(a, FIRST), b: scored(b, FIRST)}, nodes_of(FIRST))], [a, b])
+    assert graph(store.store) == about_cases | set(FIRST[1]) | {RECORD}  # a node is no stray
+    assert recorded_count(store.store) == len(about_cases)
+
+
+def test_a_run_restores_the_nodes_of_the_cases_it_reasons_about() -> None:
+    """A node deleted by hand comes back when a case linking to it is reasoned about again,
+    though the case's own results are unchanged (its digest spares it every other write)."""
+    a = case_iri(1)
+    store = Recording(EmbeddedStore())
+    shared_run(store, [({a: scored(a, FIRST)}, nodes_of(FIRST))], [a])
+    store.store.update(f"DELETE WHERE {{ GRAPH {G} {{ {FIRST[0]} ?p ?o }} }}")
+    store.updates.clear()
+    shared_run(store, [({a: scored(a, FIRST)}, nodes_of(FIRST))], [a])
+    assert graph(store.store) == case_quads(a, FIRST) | set(FIRST[1]) | {RECORD}
+    assert not any("DELETE DATA" in u for u in store.updates)  # the case itself untouched
+
+
+def test_contribution_nodes_an_earlier_version_wrote_under_a_case_go_with_its_results() -> None:
+    """Earlier versions wrote each case's contributions under the case's IRI, five quads each:
+    a run that writes the case with shared nodes deletes them, and they are not counted."""
+    a, b = case_iri(1), case_iri(2)
+    store = Recording(EmbeddedStore())
+
+    def legacy(case: str) -> list[Statement]:
+        score = iri(f"{case}/assessment/eular-acr-2017/with-biopsy")
+        own = iri(f"{case}/assessment/eular-acr-2017/with-biopsy/age-18-40")
+        node_statements = [s.replace(FIRST[0], own, 1) for s in FIRST[1]]
+        return [*scored(case), statement(score, KG.hasContribution, own), *node_statements]
+
+    write_run(store, [{a: legacy(a), b: legacy(b)}], [a, b])
+    shared_run(store, [({a: scored(a, FIRST)}, nodes_of(FIRST))], [a, b], every_case_written=False)
+    assert not any(f"{a}/assessment/eular-acr-2017/with-biopsy/" in s for s in graph(store.store))
+    about_cases = case_quads(a, FIRST) | set(with_digest(b, legacy(b)))
+    assert graph(store.store) == about_cases | set(FIRST[1]) | {RECORD}
+    assert recorded_count(store.store) == len(about_cases)

@@ -7,14 +7,17 @@ met, IV not done = definite DM; PNS 2004 definite), never from what the code pri
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pyoxigraph import QuerySolutions
 
 from kg.build import build_graph
 from kg.paths import CASES_DIR
 from kg.queries import find_query
-from kg.rdf.vocab import INFERRED_GRAPH
+from kg.rdf.vocab import CONTRIBUTION_BASE, INFERRED_GRAPH, KG, RDF
+from kg.reasoning.explain import explain_case
 from kg.reasoning.reason import ReasoningReport, reason
 from kg.results import to_table
 from kg.store import EmbeddedStore
@@ -66,6 +69,36 @@ def test_founding_case_eular_acr_without_biopsy(
     }
     absent = {c.variable.key for c in score.contributions if c.status == "absent"}
     assert {"neck-flexors", "dysphagia", "anti-jo-1"} <= absent
+
+
+def test_founding_case_contributions_read_back_from_shared_nodes(
+    reasoned: tuple[EmbeddedStore, ReasoningReport],
+) -> None:
+    """`kg explain` reads the founding case's contributions from the nodes its score links to:
+    the weights the paper's findings earn, adding up to its 10.1; and each node is one that
+    other curated cases' scores link to as well where they say the same."""
+    store, _ = reasoned
+    (view,) = explain_case(store, FOUNDING_CASE).eular
+    present = {variable: weight for variable, status, weight, _ in view.rows if status == "present"}
+    assert sorted(present.values()) == ["0.7", "0.8", "1.3", "2.1", "2.1", "3.1"]
+    assert (
+        sum(Decimal(weight) for _, _, weight, _ in view.rows)
+        == Decimal(view.score)
+        == Decimal("10.1")
+    )
+    links = store.query(
+        f"SELECT ?node (COUNT(?score) AS ?scores) WHERE {{ GRAPH {INFERRED_GRAPH} {{ "
+        f"?score {KG.hasContribution} ?node }} }} GROUP BY ?node"
+    )
+    assert isinstance(links, QuerySolutions)
+    scores = {row["node"].value: int(row["scores"].value) for row in links}
+    assert all(node.startswith(CONTRIBUTION_BASE) for node in scores)
+    assert max(scores.values()) > 1  # shared: fewer nodes than links
+    for node in scores:
+        said = {q.predicate for q in store.quads(INFERRED_GRAPH) if q.subject.value == node}
+        assert said == {
+            RDF.type, KG.variableLabel, KG.weight, KG.variableStatus, KG.assessmentReason
+        }  # fmt: skip
 
 
 def test_founding_case_pns_2004(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:

@@ -349,6 +349,8 @@ OBO_BASE = "http://purl.obolibrary.org/obo/"
 ONCOTREE_BASE = BASE + "oncotree/"
 CASE_BASE = BASE + "case/"
 GRAPH_BASE = BASE + "graph/"
+# the EULAR/ACR contributions that cases' scores share (kg.reasoning.inferred.contribution_node)
+CONTRIBUTION_BASE = BASE + "inferred/contribution/"
 ONTOLOGY_GRAPH = NamedNode(GRAPH_BASE + "ontology")
 CLAIMS_GRAPH = NamedNode(GRAPH_BASE + "claims")
 INFERRED_GRAPH = NamedNode(GRAPH_BASE + "inferred")

@@ -6,17 +6,20 @@ tell inferred from asserted facts and know where each inference came from.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.rdf.convert import typed
-from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, XSD
+from kg.rdf.vocab import BASE, CONTRIBUTION_BASE, INFERRED_GRAPH, KG, RDF, XSD
 from kg.reasoning.bohan_peter import CRITERIA, BohanPeterAssessment
 from kg.reasoning.classify import Classification, most_specific
 from kg.reasoning.engine import ReasonerInfo
-from kg.reasoning.eular import EularScore
+from kg.reasoning.eular import Contribution, EularScore
 from kg.reasoning.pns import PnsClassification
 from kg.reasoning.statements import Statement, iri, statement, text, typed_text
 
@@ -58,6 +61,8 @@ def run_quads(
 
 # each term of the vocabulary as N-Quads text, by local name
 _TERM = {name: str(term) for name, term in KG.terms.items()}
+# Distinct contributions remembered: 410 at 10,000 cases; the memo only spares remaking them.
+CONTRIBUTION_MEMO = 1 << 14
 
 
 def case_statements(results: CaseResults, run: NamedNode) -> list[Statement]:
@@ -109,9 +114,8 @@ def _bohan_peter(case: str, results: CaseResults, run: str) -> list[Statement]:
 
 
 def _eular(case: str, score: EularScore, run: str) -> list[Statement]:
-    variant = "with-biopsy" if score.with_biopsy else "without-biopsy"
-    base = f"{case[1:-1]}/assessment/eular-acr-2017/{variant}"
-    node = iri(base)
+    variant = _variant(score.with_biopsy)
+    node = iri(f"{case[1:-1]}/assessment/eular-acr-2017/{variant}")
     values = [
         (RDF.type, _TERM["EularAcrScore"]),
         (KG.assessedCase, case),
@@ -124,14 +128,59 @@ def _eular(case: str, score: EularScore, run: str) -> list[Statement]:
         values.append((KG.subgroup, text(score.subgroup)))
     out = [statement(node, p, o) for p, o in values]
     for contribution in score.contributions:
-        part = iri(f"{base}/{contribution.variable.key}")
+        part, _ = contribution_node(variant, contribution)
         out.append(statement(node, KG.hasContribution, part))
-        for p, o in (
-            (RDF.type, _TERM["ScoreContribution"]),
-            (KG.variableLabel, text(contribution.variable.label)),
-            (KG.weight, typed_text(contribution.weight, XSD.decimal)),
-            (KG.variableStatus, text(contribution.status)),
-            (KG.assessmentReason, text(contribution.reason)),
-        ):
-            out.append(statement(part, p, o))
     return out
+
+
+def _variant(with_biopsy: bool) -> str:
+    return "with-biopsy" if with_biopsy else "without-biopsy"
+
+
+def contribution_nodes(results: Iterable[CaseResults]) -> dict[str, list[Statement]]:
+    """The contribution nodes some cases' scores link to, each once: node (N-Quads) -> its
+    statements."""
+    nodes: dict[str, list[Statement]] = {}
+    for case in results:
+        for score in case.eular:
+            variant = _variant(score.with_biopsy)
+            for contribution in score.contributions:
+                node, statements = contribution_node(variant, contribution)
+                nodes[node] = statements
+    return nodes
+
+
+@lru_cache(maxsize=CONTRIBUTION_MEMO)
+def contribution_node(variant: str, contribution: Contribution) -> tuple[str, list[Statement]]:
+    """The node of one contribution, shared by every score with the same one, and its statements.
+
+    A contribution is a value: the variable, its status, the weight it added and the reason, the
+    same for every case where they are the same. At 10,000 cases the 175,200 contributions were
+    410 distinct ones; written as a node of their own for each case (five quads and a link,
+    about eighteen a case), they were 107 of a case's 168 quads. So each distinct one is a
+    node, named by its variant, its variable and a digest of what it says, and a score links to
+    it; its IRI sorts by variable as a case's own node did. The writer adds a node the first
+    time a run meets it and deletes the nodes no score links to once the run ends
+    (:class:`~kg.reasoning.writes.InferredWriter`).
+
+    >>> from kg.reasoning.eular import VARIABLES
+    >>> a = Contribution(VARIABLES[0], "absent", 0.0, "not reported")
+    >>> node, statements = contribution_node("with-biopsy", a)
+    >>> node.startswith("<https://w3id.org/dmkg/inferred/contribution/with-biopsy/age-18-40/")
+    True
+    >>> node == contribution_node("with-biopsy", Contribution(VARIABLES[0], "absent", -0.0,
+    ...                                                        "not reported"))[0]
+    True
+    >>> node == contribution_node("with-biopsy", a.__class__(a.variable, "absent", 0.0, "x"))[0]
+    False
+    """
+    values = [
+        (RDF.type, _TERM["ScoreContribution"]),
+        (KG.variableLabel, text(contribution.variable.label)),
+        (KG.weight, typed_text(contribution.weight, XSD.decimal)),
+        (KG.variableStatus, text(contribution.status)),
+        (KG.assessmentReason, text(contribution.reason)),
+    ]
+    said = hashlib.sha256("\n".join(o for _, o in values).encode()).hexdigest()[:16]
+    node = iri(f"{CONTRIBUTION_BASE}{variant}/{contribution.variable.key}/{said}")
+    return node, [statement(node, p, o) for p, o in values]

@@ -50,7 +50,13 @@ from kg.reasoning.facts import (
     spool_facts_of_graphs,
     spooled_facts,
 )
-from kg.reasoning.inferred import CaseResults, case_statements, run_node, run_quads
+from kg.reasoning.inferred import (
+    CaseResults,
+    case_statements,
+    contribution_nodes,
+    run_node,
+    run_quads,
+)
 from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
 from kg.reasoning.statements import Statement
@@ -163,8 +169,9 @@ def reason(
                     with stages("assess"):
                         part_results = _assess(part, classified, profile_of_case, is_a)
                         new = {case: _statements(r, run, plan) for case, r in part_results.items()}
+                        shared = contribution_nodes(part_results.values())
                     with stages("write"):
-                        writer.write_chunk(new)
+                        writer.write_chunk(new, shared)
                     if keep_results:
                         results.update(part_results)
         except BaseException:

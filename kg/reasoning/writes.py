@@ -2,7 +2,7 @@
 
 Replacing the whole inferred graph in one update cannot scale: Oxigraph holds a transaction's
 writes in memory (about 1.5 KB per quad measured: 165,000 quads, the inferred graph of 1,000
-cases, took 240 MB just to drop), so 100,000 cases (16.5 million quads) would need tens of GB.
+cases, took 240 MB just to drop), so 100,000 cases (8 million quads) would need over 10 GB.
 Instead each batch of whole cases is one update that deletes the quads of those cases that are no
 longer inferred and inserts the new ones: memory is bounded by the batch, a crash leaves every case
 with either its old or its new results, and re-reasoning an unchanged store writes almost nothing.
@@ -41,18 +41,25 @@ instead, which goes the same way.
 
 A case's quads are handled as statements (:mod:`kg.reasoning.statements`): N-Quads text,
 compared, hashed and written as text, never made into pyoxigraph ``Quad`` objects.
+
+The EULAR/ACR contributions are nodes shared by the scores that have the same one
+(:func:`~kg.reasoning.inferred.contribution_node`): a case's quads hold its links to them, not
+the nodes. The writer adds a node the first time the run meets it, before the cases that link
+to it (in their bulk write, or in a transaction of its own), and a run that changed the graph
+deletes, once it has written every case, the nodes no score links to any more. The nodes are not
+quads about cases: the run record's count leaves them out.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.rdf.vocab import INFERRED_GRAPH, KG, XSD
+from kg.rdf.vocab import CONTRIBUTION_BASE, INFERRED_GRAPH, KG, XSD
 from kg.reasoning.basis import INPUTS_PREDICATES
 from kg.reasoning.facts import case_iris
 from kg.reasoning.statements import (
@@ -77,14 +84,23 @@ LOOKUP_CASES = 250  # cases bound per query (larger VALUES blocks make Oxigraph 
 REWRITE_SHARE = 0.10
 
 _PREFIX = "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
-# Every quad case_statements writes: the case's classes, its assessments, their contributions. Three
-# basic patterns (a UNION joined with the case binding is re-evaluated per case by Oxigraph 0.5).
+# Every quad case_statements writes: the case's classes, its assessments (with their links to the
+# shared contribution nodes), and the contribution nodes of its own that earlier versions wrote,
+# named under the case's IRI, to be deleted. Three basic patterns (a UNION joined with the case
+# binding is re-evaluated per case by Oxigraph 0.5).
 _OLD_QUADS = (
     "SELECT ?case (?case AS ?s) ?p ?o WHERE {{ {values} GRAPH {g} {{ ?case ?p ?o }} }}",
     "SELECT ?case ?s ?p ?o WHERE {{ {values} GRAPH {g} {{ ?s kg:assessedCase ?case . "
     "?s ?p ?o }} }}",
     "SELECT ?case ?s ?p ?o WHERE {{ {values} GRAPH {g} {{ ?a kg:assessedCase ?case . "
-    "?a kg:hasContribution ?s . ?s ?p ?o }} }}",
+    "?a kg:hasContribution ?s . FILTER(STRSTARTS(STR(?s), STR(?case))) ?s ?p ?o }} }}",
+)
+# The shared contribution nodes no score links to, deleted (see the module's docstring).
+_UNLINKED = (
+    f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?node ?p ?o }} }} WHERE {{ GRAPH {INFERRED_GRAPH} {{ "
+    f"?node a {KG.ScoreContribution} ; ?p ?o . "
+    f'FILTER(STRSTARTS(STR(?node), "{CONTRIBUTION_BASE}")) '
+    f"FILTER NOT EXISTS {{ ?score {KG.hasContribution} ?node }} }} }}"
 )
 
 
@@ -126,6 +142,8 @@ class InferredWriter:
         self._add_nquads = getattr(store, "add_nquads", None)
         self._bulk_add_nquads = getattr(store, "bulk_add_nquads", None)
         self._bulk: list[Statement] = []  # whole cases' statements queued for bulk_add_nquads
+        self._bulk_shared = 0  # statements of shared nodes among them
+        self._shared: set[str] = set()  # shared nodes written by this writer
         self._bulk_written = False  # bulk writes since the last compaction
         self._rewritten = 0  # quads deleted or inserted in transactions since then
         self._total: int | None = None  # quads about cases the graph holds, once finished
@@ -156,9 +174,15 @@ class InferredWriter:
                     old[row["case"].value].add(of_row(row))  # type: ignore[union-attr]
         return old
 
-    def write_chunk(self, new: dict[str, list[Statement]]) -> None:
+    def write_chunk(
+        self, new: dict[str, list[Statement]], shared: Mapping[str, list[Statement]] | None = None
+    ) -> None:
         """Make the inferred graph hold exactly ``new[case]`` for each case of a chunk, with the
-        case's digest (none for a case whose list is empty: it is being removed)."""
+        case's digest (none for a case whose list is empty: it is being removed), and hold the
+        shared nodes the chunk's cases link to (node -> its statements).
+
+        A node is added the first time this writer meets it, whether or not a case linking to
+        it changed, so a run that reasons about a case also restores its nodes."""
         new = {case: with_digest(case, quads) for case, quads in new.items()}
         self._look_up_held(sorted(new))
         unchanged = [c for c in new if new[c] and self._digests.get(c) == _digest_of(new[c])]
@@ -169,10 +193,12 @@ class InferredWriter:
         cases = sorted(new)
         fresh = self._fresh and self._done.isdisjoint(cases)
         self._done.update(cases)
+        nodes = self._first_met(shared or {})
         if fresh and callable(self._bulk_add_nquads):
-            self._add_bulk(_whole_cases(new, cases))
+            self._add_bulk(nodes, _whole_cases(new, cases))
             return
         self._settle_bulk()  # what a lookup or a transaction below must see
+        self._add_nodes(nodes)
         old = {} if fresh else {c: q for c, q in self.old_statements(cases).items() if q}
         if not old and callable(self._add_nquads):
             self._add_only(_whole_cases(new, cases))
@@ -232,10 +258,32 @@ class InferredWriter:
             self._settle_bulk()
             self._apply(removed, added)
 
-    def _add_bulk(self, added: list[Statement]) -> None:
-        """Queue a batch of whole cases for the next bulk write (few large writes, few files)."""
+    def _first_met(self, shared: Mapping[str, list[Statement]]) -> list[Statement]:
+        """The statements of the shared nodes this writer has not written, sorted by node."""
+        nodes = sorted(set(shared) - self._shared)
+        self._shared.update(nodes)
+        return [q for node in nodes for q in shared[node]]
+
+    def _add_nodes(self, nodes: list[Statement]) -> None:
+        """Insert shared nodes in transactions of their own (not quads about cases: neither
+        written nor counted in the record)."""
+        for start in range(0, len(nodes), WRITE_QUADS):
+            part = nodes[start : start + WRITE_QUADS]
+            if callable(self._add_nquads):
+                self._add_nquads(nquads(part))
+            else:
+                self.store.update(
+                    f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{\n{triples(part)}\n}} }}"
+                )
+            self.changed += len(part)
+
+    def _add_bulk(self, nodes: list[Statement], added: list[Statement]) -> None:
+        """Queue shared nodes, then a batch of whole cases, for the next bulk write (few large
+        writes, few files)."""
         self.written += len(added)
+        self._bulk += nodes
         self._bulk += added
+        self._bulk_shared += len(nodes)
         if len(self._bulk) >= BULK_QUADS:
             self._write_bulk()
 
@@ -251,13 +299,14 @@ class InferredWriter:
         if not self._bulk:
             return
         quads, self._bulk = self._bulk, []
+        shared, self._bulk_shared = self._bulk_shared, 0
         data = nquads(quads)  # made while the write before is still in flight
         self._wait_bulk()
         if self._loader is None:
             self._loader = ThreadPoolExecutor(1, thread_name_prefix="kg-inferred-bulk")
         self._loading = self._loader.submit(self._bulk_add_nquads, data)  # type: ignore[arg-type]
         self.changed += len(quads)
-        self.net += len(quads)
+        self.net += len(quads) - shared
         self._bulk_written = True
 
     def _settle_bulk(self) -> None:
@@ -271,7 +320,7 @@ class InferredWriter:
         flight without raising its error (the first error is the one to report), so nothing
         writes to the store once the caller closes it. The run has no record, so the next run
         repairs every case."""
-        self._bulk = []
+        self._bulk, self._bulk_shared = [], 0
         self._close_loader()
         self._loading = None
 
@@ -404,6 +453,8 @@ class InferredWriter:
         gone = self._gone(cases)
         for start in range(0, len(gone), LOOKUP_CASES):
             self.write_chunk({case: [] for case in gone[start : start + LOOKUP_CASES]})
+        if self.changed:  # links this run deleted may have left nodes no score links to
+            self.store.update(_UNLINKED)
         if not every_case_written and self._recorded_total is not None:
             # the count the last finished run recorded, and this run's changes since
             total = self._recorded_total + self.net
@@ -472,13 +523,19 @@ class InferredWriter:
 
 
 def _count(store: Store) -> int:
-    """How many quads the inferred graph holds, leaving out those about reasoner runs."""
+    """How many quads the inferred graph holds, leaving out those about reasoner runs and the
+    shared contribution nodes."""
     every = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
     runs = (
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} "
         f"{{ ?s a {KG.ReasonerRun} ; ?p ?o }} }}"
     )
-    return _number(store, every) - _number(store, runs)
+    shared = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} "
+        f"{{ ?s a {KG.ScoreContribution} ; ?p ?o "
+        f'FILTER(STRSTARTS(STR(?s), "{CONTRIBUTION_BASE}")) }} }}'
+    )
+    return _number(store, every) - _number(store, runs) - _number(store, shared)
 
 
 def _number(store: Store, sparql: str) -> int:
@@ -558,8 +615,9 @@ def _has_rows(store: Store, sparql: str) -> bool:
 
 
 def _belongs(subject: str, cases: set[str], run: NamedNode) -> bool:
-    """Whether a subject is one this run writes: a case, one of its assessments, or the run."""
-    if subject == run.value or subject in cases:
+    """Whether a subject is one this run writes: a case, one of its assessments, a shared
+    contribution node (any left unlinked are deleted before), or the run."""
+    if subject == run.value or subject in cases or subject.startswith(CONTRIBUTION_BASE):
         return True
     case, found, _ = subject.partition("/assessment/")
     return bool(found) and case in cases
