@@ -16,7 +16,7 @@ from pyoxigraph import QuerySolutions
 from kg.build import build_graph
 from kg.paths import CASES_DIR
 from kg.queries import find_query
-from kg.rdf.vocab import CONTRIBUTION_BASE, INFERRED_GRAPH, KG, RDF
+from kg.rdf.vocab import INFERRED_GRAPH, KG, RDF, SHARED_BASE
 from kg.reasoning.explain import explain_case
 from kg.reasoning.reason import ReasoningReport, reason
 from kg.results import to_table
@@ -74,31 +74,41 @@ def test_founding_case_eular_acr_without_biopsy(
 def test_founding_case_contributions_read_back_from_shared_nodes(
     reasoned: tuple[EmbeddedStore, ReasoningReport],
 ) -> None:
-    """`kg explain` reads the founding case's contributions from the nodes its score links to:
-    the weights the paper's findings earn, adding up to its 10.1; and each node is one that
-    other curated cases' scores link to as well where they say the same."""
+    """`kg explain` reads the founding case's contributions and criteria from the nodes its
+    results link to: the weights the paper's findings earn, adding up to its 10.1, and the five
+    criteria; each node is one that other curated cases link to as well where they say the
+    same."""
     store, _ = reasoned
-    (view,) = explain_case(store, FOUNDING_CASE).eular
+    explanation = explain_case(store, FOUNDING_CASE)
+    (view,) = explanation.eular
     present = {variable: weight for variable, status, weight, _ in view.rows if status == "present"}
     assert sorted(present.values()) == ["0.7", "0.8", "1.3", "2.1", "2.1", "3.1"]
-    assert (
-        sum(Decimal(weight) for _, _, weight, _ in view.rows)
-        == Decimal(view.score)
-        == Decimal("10.1")
-    )
+    assert sum(Decimal(weight) for _, _, weight, _ in view.rows) == Decimal(view.score)
+    assert Decimal(view.score) == Decimal("10.1")
+    statuses = [status for _, status, _ in explanation.bohan_peter]
+    assert sorted(statuses) == ["met", "met", "met", "met", "undetermined"]
     links = store.query(
-        f"SELECT ?node (COUNT(?score) AS ?scores) WHERE {{ GRAPH {INFERRED_GRAPH} {{ "
-        f"?score {KG.hasContribution} ?node }} }} GROUP BY ?node"
+        f"SELECT ?node ?type (COUNT(?from) AS ?links) WHERE {{ GRAPH {INFERRED_GRAPH} {{ "
+        f"?from ?link ?node . ?node a ?type "
+        f"FILTER(?link IN ({KG.hasContribution}, {KG.hasCriterionAssessment})) }} }} "
+        "GROUP BY ?node ?type"
     )
     assert isinstance(links, QuerySolutions)
-    scores = {row["node"].value: int(row["scores"].value) for row in links}
-    assert all(node.startswith(CONTRIBUTION_BASE) for node in scores)
-    assert max(scores.values()) > 1  # shared: fewer nodes than links
-    for node in scores:
-        said = {q.predicate for q in store.quads(INFERRED_GRAPH) if q.subject.value == node}
-        assert said == {
+    nodes = {row["node"].value: (row["type"], int(row["links"].value)) for row in links}
+    assert all(node.startswith(SHARED_BASE) for node in nodes)
+    said = {
+        KG.ScoreContribution: {
             RDF.type, KG.variableLabel, KG.weight, KG.variableStatus, KG.assessmentReason
-        }  # fmt: skip
+        },
+        KG.CriterionAssessment: {
+            RDF.type, KG.criterion, KG.assessmentStatus, KG.assessmentReason
+        },
+    }  # fmt: skip
+    for kind in said:
+        assert max(n for t, n in nodes.values() if t == kind) > 1  # shared: fewer nodes than links
+    for node, (kind, _) in nodes.items():
+        predicates = {q.predicate for q in store.quads(INFERRED_GRAPH) if q.subject.value == node}
+        assert predicates == said[kind]
 
 
 def test_founding_case_pns_2004(reasoned: tuple[EmbeddedStore, ReasoningReport]) -> None:

@@ -31,13 +31,14 @@ from kg.errors import KgError, QueryError, StoreError
 from kg.paths import CASES_DIR
 from kg.qc import run_checks
 from kg.queries import NamedQuery, find_query, load_catalogue, parse_query_file
-from kg.rdf.vocab import BASE, XSD
+from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, SHARED_BASE, XSD
 from kg.reasoning.facts import (
     CaseFacts,
     read_case_facts,
     spool_facts_of_graphs,
     spooled_facts,
 )
+from kg.reasoning.writes import UNLINKED_NODES, count_case_quads
 from kg.results import to_table
 from kg.store import EmbeddedStore, Store
 from kg.store.credentials import load_credentials
@@ -259,6 +260,26 @@ def test_every_graph_holds_the_reference_quads(
     """Listing and reading graphs gives back exactly what was written, blank nodes included."""
     assert backend.graphs() == reference_store.graphs()
     assert canonical(list(backend.quads())) == canonical(list(reference_store.quads()))
+
+
+def test_the_writer_deletes_unlinked_contribution_nodes_and_counts_alike_everywhere(
+    backend: Store, reference_store: EmbeddedStore
+) -> None:
+    """The inferred graph's writer runs its own updates and counts on any backend: the sweep
+    deletes a contribution node no score links to and keeps every linked one (the graph is the
+    reference's again), and the quads about cases, shared nodes and the run record left out,
+    are as many as the reference run recorded."""
+    inferred = canonical(list(reference_store.quads(INFERRED_GRAPH)))  # it may be the backend
+    unlinked = NamedNode(SHARED_BASE + "with-biopsy/contract-test/0")
+    backend.update(
+        f"INSERT DATA {{ GRAPH {INFERRED_GRAPH} {{ {unlinked} a {KG.ScoreContribution} ; "
+        f'{KG.variableStatus} "absent" }} }}'
+    )
+    assert any(q.subject == unlinked for q in backend.quads(INFERRED_GRAPH))
+    backend.update(UNLINKED_NODES)
+    assert canonical(list(backend.quads(INFERRED_GRAPH))) == inferred
+    (recorded,) = [q.object.value for q in inferred if q.predicate == KG.inferredQuadCount]
+    assert count_case_quads(backend) == int(recorded)
 
 
 # -- store operations -----------------------------------------------------------------------------

@@ -279,6 +279,7 @@ KG_INFERENCE_PROPERTIES = [
     "producedBy",
     "assessedCase",
     "hasContribution",  # object properties
+    "hasCriterionAssessment",
     "reasonerName",
     "reasonerVersion",
     "runAt",
@@ -349,8 +350,9 @@ OBO_BASE = "http://purl.obolibrary.org/obo/"
 ONCOTREE_BASE = BASE + "oncotree/"
 CASE_BASE = BASE + "case/"
 GRAPH_BASE = BASE + "graph/"
-# the EULAR/ACR contributions that cases' scores share (kg.reasoning.inferred.contribution_node)
-CONTRIBUTION_BASE = BASE + "inferred/contribution/"
+# the inferred nodes that cases share: EULAR/ACR contributions and Bohan and Peter criterion
+# assessments (kg.reasoning.inferred.shared_nodes)
+SHARED_BASE = BASE + "inferred/shared/"
 ONTOLOGY_GRAPH = NamedNode(GRAPH_BASE + "ontology")
 CLAIMS_GRAPH = NamedNode(GRAPH_BASE + "claims")
 INFERRED_GRAPH = NamedNode(GRAPH_BASE + "inferred")

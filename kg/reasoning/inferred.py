@@ -15,8 +15,8 @@ from functools import lru_cache
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.rdf.convert import typed
-from kg.rdf.vocab import BASE, CONTRIBUTION_BASE, INFERRED_GRAPH, KG, RDF, XSD
-from kg.reasoning.bohan_peter import CRITERIA, BohanPeterAssessment
+from kg.rdf.vocab import BASE, INFERRED_GRAPH, KG, RDF, SHARED_BASE, XSD
+from kg.reasoning.bohan_peter import CRITERIA, BohanPeterAssessment, CriterionStatus
 from kg.reasoning.classify import Classification, most_specific
 from kg.reasoning.engine import ReasonerInfo
 from kg.reasoning.eular import Contribution, EularScore
@@ -61,8 +61,9 @@ def run_quads(
 
 # each term of the vocabulary as N-Quads text, by local name
 _TERM = {name: str(term) for name, term in KG.terms.items()}
-# Distinct contributions remembered: 410 at 10,000 cases; the memo only spares remaking them.
-CONTRIBUTION_MEMO = 1 << 14
+# Distinct shared nodes remembered (410 contributions and 78 criterion assessments at 10,000
+# cases); the memo only spares remaking them.
+SHARED_MEMO = 1 << 14
 
 
 def case_statements(results: CaseResults, run: NamedNode) -> list[Statement]:
@@ -100,16 +101,8 @@ def _bohan_peter(case: str, results: CaseResults, run: str) -> list[Statement]:
         out.append(statement(summary, KG.supportedClass, _TERM[assessment.supported_class]))
     out += [statement(summary, KG.couldChange, text(c)) for c in assessment.could_change]
     for status in assessment.criteria:
-        node = iri(f"{results.case}/assessment/bohan-peter/{status.criterion}")
-        for p, o in (
-            (RDF.type, _TERM["CriterionAssessment"]),
-            (KG.assessedCase, case),
-            (KG.criterion, _TERM[CRITERIA[status.criterion]]),
-            (KG.assessmentStatus, text(status.status)),
-            (KG.assessmentReason, text(status.reason)),
-            (KG.producedBy, run),
-        ):
-            out.append(statement(node, p, o))
+        node, _ = criterion_node(status)
+        out.append(statement(summary, KG.hasCriterionAssessment, node))
     return out
 
 
@@ -137,11 +130,14 @@ def _variant(with_biopsy: bool) -> str:
     return "with-biopsy" if with_biopsy else "without-biopsy"
 
 
-def contribution_nodes(results: Iterable[CaseResults]) -> dict[str, list[Statement]]:
-    """The contribution nodes some cases' scores link to, each once: node (N-Quads) -> its
-    statements."""
+def shared_nodes(results: Iterable[CaseResults]) -> dict[str, list[Statement]]:
+    """The shared nodes some cases' results link to, each once: node (N-Quads) -> its statements
+    (:func:`criterion_node`, :func:`contribution_node`)."""
     nodes: dict[str, list[Statement]] = {}
     for case in results:
+        for status in case.bohan_peter.criteria:
+            node, statements = criterion_node(status)
+            nodes[node] = statements
         for score in case.eular:
             variant = _variant(score.with_biopsy)
             for contribution in score.contributions:
@@ -150,7 +146,39 @@ def contribution_nodes(results: Iterable[CaseResults]) -> dict[str, list[Stateme
     return nodes
 
 
-@lru_cache(maxsize=CONTRIBUTION_MEMO)
+@lru_cache(maxsize=SHARED_MEMO)
+def criterion_node(status: CriterionStatus) -> tuple[str, list[Statement]]:
+    """The node of one Bohan and Peter criterion's status and reason, shared by every case
+    assessed the same way, and its statements; a case's summary links to five of them.
+
+    At 10,000 cases the 50,000 criterion assessments were 78 distinct ones, and as nodes of their
+    own (six quads each, with the case and the run) they were 30 of a case's 81 quads. The case
+    and the run are on the summary that links to them.
+
+    >>> a = CriterionStatus("IV", "undetermined", "muscle biopsy not done")
+    >>> node, statements = criterion_node(a)
+    >>> node.startswith("<https://w3id.org/dmkg/inferred/shared/bohan-peter/IV/")
+    True
+    >>> node == criterion_node(CriterionStatus("IV", "undetermined", "not reported"))[0]
+    False
+    """
+    values = [
+        (RDF.type, _TERM["CriterionAssessment"]),
+        (KG.criterion, _TERM[CRITERIA[status.criterion]]),
+        (KG.assessmentStatus, text(status.status)),
+        (KG.assessmentReason, text(status.reason)),
+    ]
+    return _shared(f"bohan-peter/{status.criterion}", values)
+
+
+def _shared(path: str, values: list[tuple[object, str]]) -> tuple[str, list[Statement]]:
+    """A shared node named under ``path`` by a digest of what it says, and its statements."""
+    said = hashlib.sha256("\n".join(o for _, o in values).encode()).hexdigest()[:16]
+    node = iri(f"{SHARED_BASE}{path}/{said}")
+    return node, [statement(node, p, o) for p, o in values]
+
+
+@lru_cache(maxsize=SHARED_MEMO)
 def contribution_node(variant: str, contribution: Contribution) -> tuple[str, list[Statement]]:
     """The node of one contribution, shared by every score with the same one, and its statements.
 
@@ -166,7 +194,7 @@ def contribution_node(variant: str, contribution: Contribution) -> tuple[str, li
     >>> from kg.reasoning.eular import VARIABLES
     >>> a = Contribution(VARIABLES[0], "absent", 0.0, "not reported")
     >>> node, statements = contribution_node("with-biopsy", a)
-    >>> node.startswith("<https://w3id.org/dmkg/inferred/contribution/with-biopsy/age-18-40/")
+    >>> node.startswith("<https://w3id.org/dmkg/inferred/shared/eular-acr-2017/with-biopsy/")
     True
     >>> node == contribution_node("with-biopsy", Contribution(VARIABLES[0], "absent", -0.0,
     ...                                                        "not reported"))[0]
@@ -181,6 +209,4 @@ def contribution_node(variant: str, contribution: Contribution) -> tuple[str, li
         (KG.variableStatus, text(contribution.status)),
         (KG.assessmentReason, text(contribution.reason)),
     ]
-    said = hashlib.sha256("\n".join(o for _, o in values).encode()).hexdigest()[:16]
-    node = iri(f"{CONTRIBUTION_BASE}{variant}/{contribution.variable.key}/{said}")
-    return node, [statement(node, p, o) for p, o in values]
+    return _shared(f"eular-acr-2017/{variant}/{contribution.variable.key}", values)

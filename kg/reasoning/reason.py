@@ -53,9 +53,9 @@ from kg.reasoning.facts import (
 from kg.reasoning.inferred import (
     CaseResults,
     case_statements,
-    contribution_nodes,
     run_node,
     run_quads,
+    shared_nodes,
 )
 from kg.reasoning.pns import classify_pns
 from kg.reasoning.profiles import Canonicaliser, Profile, profile_of
@@ -169,7 +169,7 @@ def reason(
                     with stages("assess"):
                         part_results = _assess(part, classified, profile_of_case, is_a)
                         new = {case: _statements(r, run, plan) for case, r in part_results.items()}
-                        shared = contribution_nodes(part_results.values())
+                        shared = shared_nodes(part_results.values())
                     with stages("write"):
                         writer.write_chunk(new, shared)
                     if keep_results:

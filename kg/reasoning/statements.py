@@ -1,6 +1,6 @@
 """The inferred graph's quads as N-Quads text: made, compared, hashed and written without objects.
 
-A run makes about 80 quads a case (8 million at 100,000 cases), and pyoxigraph's ``Quad``
+A run makes about 55 quads a case (5.5 million at 100,000 cases), and pyoxigraph's ``Quad``
 costs about 5 µs to make when its object is a literal (the constructor tries the other kinds of
 term first), against under 1 µs to format a line; a line is also what a digest hashes and what a
 bulk load or an update reads. So reasoning makes each quad of a case's results once, as a

@@ -2,7 +2,7 @@
 
 Replacing the whole inferred graph in one update cannot scale: Oxigraph holds a transaction's
 writes in memory (about 1.5 KB per quad measured: 165,000 quads, the inferred graph of 1,000
-cases, took 240 MB just to drop), so 100,000 cases (8 million quads) would need over 10 GB.
+cases, took 240 MB just to drop), so 100,000 cases (5.5 million quads) would need about 8 GB.
 Instead each batch of whole cases is one update that deletes the quads of those cases that are no
 longer inferred and inserts the new ones: memory is bounded by the batch, a crash leaves every case
 with either its old or its new results, and re-reasoning an unchanged store writes almost nothing.
@@ -42,12 +42,12 @@ instead, which goes the same way.
 A case's quads are handled as statements (:mod:`kg.reasoning.statements`): N-Quads text,
 compared, hashed and written as text, never made into pyoxigraph ``Quad`` objects.
 
-The EULAR/ACR contributions are nodes shared by the scores that have the same one
-(:func:`~kg.reasoning.inferred.contribution_node`): a case's quads hold its links to them, not
-the nodes. The writer adds a node the first time the run meets it, before the cases that link
-to it (in their bulk write, or in a transaction of its own), and a run that changed the graph
-deletes, once it has written every case, the nodes no score links to any more. The nodes are not
-quads about cases: the run record's count leaves them out.
+The EULAR/ACR contributions and the Bohan and Peter criterion assessments are nodes shared by
+the cases that have the same one (:func:`~kg.reasoning.inferred.shared_nodes`): a case's quads
+hold its links to them, not the nodes. The writer adds a node the first time the run meets it,
+before the cases that link to it (in their bulk write, or in a transaction of its own), and a
+run that changed the graph deletes, once it has written every case, the nodes nothing links to
+any more. The nodes are not quads about cases: the run record's count leaves them out.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.rdf.vocab import CONTRIBUTION_BASE, INFERRED_GRAPH, KG, XSD
+from kg.rdf.vocab import INFERRED_GRAPH, KG, SHARED_BASE, XSD
 from kg.reasoning.basis import INPUTS_PREDICATES
 from kg.reasoning.facts import case_iris
 from kg.reasoning.statements import (
@@ -85,9 +85,10 @@ REWRITE_SHARE = 0.10
 
 _PREFIX = "PREFIX kg: <https://w3id.org/dmkg/vocab/>\n"
 # Every quad case_statements writes: the case's classes, its assessments (with their links to the
-# shared contribution nodes), and the contribution nodes of its own that earlier versions wrote,
-# named under the case's IRI, to be deleted. Three basic patterns (a UNION joined with the case
-# binding is re-evaluated per case by Oxigraph 0.5).
+# shared nodes), and the contribution nodes of its own that earlier versions wrote, named under
+# the case's IRI, to be deleted (their criterion assessments of its own have kg:assessedCase).
+# Three basic patterns (a UNION joined with the case binding is re-evaluated per case by
+# Oxigraph 0.5).
 _OLD_QUADS = (
     "SELECT ?case (?case AS ?s) ?p ?o WHERE {{ {values} GRAPH {g} {{ ?case ?p ?o }} }}",
     "SELECT ?case ?s ?p ?o WHERE {{ {values} GRAPH {g} {{ ?s kg:assessedCase ?case . "
@@ -95,12 +96,15 @@ _OLD_QUADS = (
     "SELECT ?case ?s ?p ?o WHERE {{ {values} GRAPH {g} {{ ?a kg:assessedCase ?case . "
     "?a kg:hasContribution ?s . FILTER(STRSTARTS(STR(?s), STR(?case))) ?s ?p ?o }} }}",
 )
-# The shared contribution nodes no score links to, deleted (see the module's docstring).
-_UNLINKED = (
+# The kinds of shared node (kg.reasoning.inferred.shared_nodes), and the pattern of their quads.
+_SHARED_NODE = (
+    f"VALUES ?type {{ {KG.ScoreContribution} {KG.CriterionAssessment} }} "
+    f'?node a ?type ; ?p ?o . FILTER(STRSTARTS(STR(?node), "{SHARED_BASE}"))'
+)
+# The shared nodes nothing links to, deleted (see the module's docstring).
+UNLINKED_NODES = (
     f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?node ?p ?o }} }} WHERE {{ GRAPH {INFERRED_GRAPH} {{ "
-    f"?node a {KG.ScoreContribution} ; ?p ?o . "
-    f'FILTER(STRSTARTS(STR(?node), "{CONTRIBUTION_BASE}")) '
-    f"FILTER NOT EXISTS {{ ?score {KG.hasContribution} ?node }} }} }}"
+    f"{_SHARED_NODE} FILTER NOT EXISTS {{ ?from ?link ?node }} }} }}"
 )
 
 
@@ -454,7 +458,7 @@ class InferredWriter:
         for start in range(0, len(gone), LOOKUP_CASES):
             self.write_chunk({case: [] for case in gone[start : start + LOOKUP_CASES]})
         if self.changed:  # links this run deleted may have left nodes no score links to
-            self.store.update(_UNLINKED)
+            self.store.update(UNLINKED_NODES)
         if not every_case_written and self._recorded_total is not None:
             # the count the last finished run recorded, and this run's changes since
             total = self._recorded_total + self.net
@@ -500,7 +504,7 @@ class InferredWriter:
 
         :returns: how many quads about cases the graph then holds.
         """
-        count = _count(self.store)
+        count = count_case_quads(self.store)
         if count == expected:
             return count
         subjects = _solutions(
@@ -519,22 +523,18 @@ class InferredWriter:
                 else f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} WHERE {{ GRAPH "
                 f"{INFERRED_GRAPH} {{ ?s ?p ?o }} FILTER(isBlank(?s)) }}"
             )
-        return _count(self.store) if strays else count
+        return count_case_quads(self.store) if strays else count
 
 
-def _count(store: Store) -> int:
+def count_case_quads(store: Store) -> int:
     """How many quads the inferred graph holds, leaving out those about reasoner runs and the
-    shared contribution nodes."""
+    shared nodes."""
     every = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }}"
     runs = (
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} "
         f"{{ ?s a {KG.ReasonerRun} ; ?p ?o }} }}"
     )
-    shared = (
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} "
-        f"{{ ?s a {KG.ScoreContribution} ; ?p ?o "
-        f'FILTER(STRSTARTS(STR(?s), "{CONTRIBUTION_BASE}")) }} }}'
-    )
+    shared = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {INFERRED_GRAPH} {{ {_SHARED_NODE} }} }}"
     return _number(store, every) - _number(store, runs) - _number(store, shared)
 
 
@@ -615,9 +615,9 @@ def _has_rows(store: Store, sparql: str) -> bool:
 
 
 def _belongs(subject: str, cases: set[str], run: NamedNode) -> bool:
-    """Whether a subject is one this run writes: a case, one of its assessments, a shared
-    contribution node (any left unlinked are deleted before), or the run."""
-    if subject == run.value or subject in cases or subject.startswith(CONTRIBUTION_BASE):
+    """Whether a subject is one this run writes: a case, one of its assessments, a shared node
+    (any left unlinked are deleted before), or the run."""
+    if subject == run.value or subject in cases or subject.startswith(SHARED_BASE):
         return True
     case, found, _ = subject.partition("/assessment/")
     return bool(found) and case in cases
