@@ -46,8 +46,8 @@ The EULAR/ACR contributions and the Bohan and Peter criterion assessments are no
 the cases that have the same one (:func:`~kg.reasoning.inferred.shared_nodes`): a case's quads
 hold its links to them, not the nodes. The writer adds a node the first time the run meets it,
 before the cases that link to it (in their bulk write, or in a transaction of its own), and a
-run that changed the graph deletes, once it has written every case, the nodes nothing links to
-any more. The nodes are not quads about cases: the run record's count leaves them out.
+run that changed the graph deletes, at its end, the nodes nothing links to any more. The nodes
+are not quads about cases: the run record's count leaves them out.
 """
 
 from __future__ import annotations
@@ -457,7 +457,7 @@ class InferredWriter:
         gone = self._gone(cases)
         for start in range(0, len(gone), LOOKUP_CASES):
             self.write_chunk({case: [] for case in gone[start : start + LOOKUP_CASES]})
-        if self.changed:  # links this run deleted may have left nodes no score links to
+        if self.changed:  # links this run deleted may have left nodes nothing links to
             self.store.update(UNLINKED_NODES)
         if not every_case_written and self._recorded_total is not None:
             # the count the last finished run recorded, and this run's changes since
